@@ -1,0 +1,77 @@
+// Package providers defines the small Provider interface that each cloud
+// backup API implements, the Target URL form, credentials resolution and the
+// Registry that maps a URL scheme to its provider.
+//
+// Each provider lives in its own package and calls its cloud through the
+// cloud's official Go SDK. providers/all holds the explicit list.
+package providers
+
+import (
+	"context"
+	"time"
+)
+
+// Provider starts and inspects manual backups through one cloud API.
+//
+// Every method returns errors that errkind.KindOf classifies; a provider MUST
+// return InvalidArgument for bad options before sending any request, and MUST
+// keep the SDK error reachable with errors.As.
+type Provider interface {
+	// Scheme is the target URL scheme this provider serves, e.g. "tencent-redis".
+	Scheme() string
+	// Validate checks a target's options as the API documents them, without
+	// any network call.
+	Validate(t Target) error
+	// StartBackup starts one manual backup and returns its task ID(s).
+	StartBackup(ctx context.Context, t Target, o StartOptions) (Started, error)
+	// Status returns the state of a task started by StartBackup.
+	Status(ctx context.Context, t Target, taskID string) (TaskStatus, error)
+	// FindStarted looks for a backup carrying marker started at or after since
+	// (used after an ambiguous failure). ok is false when there is none.
+	FindStarted(ctx context.Context, t Target, marker string, since time.Time) (s Started, ok bool, err error)
+}
+
+// StartOptions are per-call inputs that do not belong to the target.
+type StartOptions struct {
+	// Marker is a short token derived from the trigger's dedupe key; the
+	// provider puts it where FindStarted can find it (remark or backup name).
+	Marker string
+}
+
+// Started is the result of a backup call.
+type Started struct {
+	TaskIDs   []string // one or more task/backup/job IDs
+	RequestID string   // the cloud's request ID
+}
+
+// State is a task's coarse state.
+type State string
+
+// Task states.
+const (
+	Running State = "running"
+	Done    State = "done"
+	Failed  State = "failed"
+)
+
+// TaskStatus is what Status reports.
+type TaskStatus struct {
+	State     State
+	Detail    string // the cloud's own status word, e.g. "succeed", "BUILDING"
+	Progress  int    // percent, when the cloud reports it; else 0
+	RequestID string
+}
+
+// Config is what every provider constructor takes.
+type Config struct {
+	// Getenv reads configuration and credential variables; nil means os.Getenv.
+	// It is called per request, so a platform that changes the environment
+	// between invocations (SCF) is honoured.
+	Getenv func(string) string
+	// Endpoint overrides the cloud endpoint, e.g. "http://127.0.0.1:8787".
+	// Empty means: the provider's BACKUPFN_<PROVIDER>_ENDPOINT, then
+	// BACKUPFN_ENDPOINT, then the real HTTPS endpoint.
+	Endpoint string
+	// Timeout bounds one API call; zero means 30 seconds.
+	Timeout time.Duration
+}
