@@ -164,6 +164,7 @@ type Emulator struct {
 	nonces    map[string]time.Time // Alibaba SignatureNonce replay cache
 	nextID    int64
 	rng       *rand.Rand
+	inflight  int
 }
 
 // New returns an emulator with the seeded instances.
@@ -312,9 +313,20 @@ func (e *Emulator) Env(endpoint string) []string {
 
 // ServeHTTP routes a request to the cloud it is addressed to.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	switch {
-	case strings.HasPrefix(r.URL.Path, "/_emulator/"):
+	if strings.HasPrefix(r.URL.Path, "/_emulator/") {
 		e.serveAdmin(w, r)
+		return
+	}
+	e.mu.Lock()
+	e.inflight++
+	e.stats["inflight.max"] = max(e.stats["inflight.max"], e.inflight)
+	e.mu.Unlock()
+	defer func() {
+		e.mu.Lock()
+		e.inflight--
+		e.mu.Unlock()
+	}()
+	switch {
 	case r.Header.Get("X-TC-Action") != "":
 		e.serveTencent(w, r)
 	case isHuaweiPath(r.URL.Path):
@@ -451,7 +463,7 @@ func (e *Emulator) taskID(provider string, n int64) string {
 		return fmt.Sprint(n)
 	}
 	// Huawei IDs are 32 hex digits (+ a suffix for RDS backups).
-	h := fmt.Sprintf("%032x", uint64(n)*0x9e3779b97f4a7c15^e.rng.Uint64()&0xffffffff)
+	h := fmt.Sprintf("%016x%016x", e.rng.Uint64(), uint64(n)*0x9e3779b97f4a7c15)
 	if provider == HuaweiRDS {
 		return h + "br01"
 	}

@@ -148,6 +148,9 @@ func (e *Emulator) admit(w http.ResponseWriter, r *http.Request, provider, actio
 		if f.Count < 0 || (f.Probability > 0 && e.rng.Float64() >= f.Probability) {
 			continue
 		}
+		if f.Kind != FaultLatency && chosen != FaultNone {
+			continue // another rule already fires on this call; keep this one for later
+		}
 		if f.Count > 0 {
 			f.Count--
 			if f.Count == 0 {

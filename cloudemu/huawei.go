@@ -1,13 +1,205 @@
 package cloudemu
 
-import "net/http"
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+)
 
-// TODO(helper): the Huawei API (signature check, actions, formats).
+// Huawei Cloud: DCS (/v2/{project_id}/instances/{id}/backups) and RDS
+// (/v3/{project_id}/backups) behind one API Gateway that checks the
+// SDK-HMAC-SHA256 signature (huawei_sign.go) before the services see a call.
+
+// Huawei action names (the SDK's operation names).
+const (
+	ActDCSList = "ListBackupRecords"
+	ActRDSList = "ListBackups"
+)
+
+// maxHuaweiBody bounds a request body.
+const maxHuaweiBody = 1 << 20
+
+// hwCall is one routed Huawei request.
+type hwCall struct {
+	provider, action   string
+	project, instance  string // from the path; instance is "" for RDS
+	body               []byte
+	reqID              string
+	handler            func(e *Emulator, w http.ResponseWriter, r *http.Request, c *hwCall)
+	serverCode, srvMsg string // the service's internal error, for FaultServer
+}
+
 func (e *Emulator) serveHuawei(w http.ResponseWriter, r *http.Request) {
-	http.Error(w, "huawei: not implemented", http.StatusNotImplemented)
+	c := routeHuawei(r.Method, r.URL.Path)
+	c.reqID = fmt.Sprintf("%016x%016x", rand.Uint64(), rand.Uint64())
+	w.Header().Set("X-Request-Id", c.reqID)
+	if c.handler == nil {
+		e.hwGateway(w, c, http.StatusNotFound, "APIGW.0101",
+			"The API does not exist or has not been published in the environment")
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxHuaweiBody+1))
+	if err != nil || len(body) > maxHuaweiBody {
+		e.hwGateway(w, c, http.StatusRequestEntityTooLarge, "APIGW.0602", "Bad request: the body is unreadable or too large")
+		return
+	}
+	c.body = body
+	if msg := e.verifyHuawei(r, body); msg != "" {
+		e.hwGateway(w, c, http.StatusUnauthorized, "APIGW.0301", "Incorrect IAM authentication information: "+msg)
+		return
+	}
+	if hdr := r.Header.Get("X-Project-Id"); c.project != HuaweiProject || (hdr != "" && hdr != c.project) {
+		e.hwProjectError(w, c)
+		return
+	}
+	e.hwRun(w, r, c)
+}
+
+// hwRun applies rate limits and faults to an authenticated call, then
+// serves it.
+func (e *Emulator) hwRun(w http.ResponseWriter, r *http.Request, c *hwCall) {
+	switch e.admit(w, r, c.provider, c.action) {
+	case FaultReset:
+		return
+	case FaultThrottle:
+		e.hwGateway(w, c, http.StatusTooManyRequests, "APIGW.0308",
+			"The throttling threshold has been reached: policy user over ratelimit")
+		return
+	case FaultServer:
+		e.hwFail(w, c, http.StatusInternalServerError, c.serverCode, c.srvMsg)
+		return
+	case FaultLost:
+		lw := &lostWriter{ResponseWriter: w, outcome: "lost"}
+		c.handler(e, lw, r, c)
+		e.record(c.provider, c.action, lw.outcome)
+		e.lose(w, r)
+		return
+	}
+	c.handler(e, w, r, c)
+}
+
+// routeHuawei maps a method and path to its call; handler is nil when no
+// API matches.
+func routeHuawei(method, path string) *hwCall {
+	parts := strings.Split(strings.Trim(path, "/"), "/")
+	c := &hwCall{provider: HuaweiDCS, action: "Unknown"}
+	switch {
+	case len(parts) == 5 && parts[0] == "v2" && parts[2] == "instances" && parts[4] == "backups":
+		c.project, c.instance = parts[1], parts[3]
+		c.serverCode, c.srvMsg = "DCS.5000", "The system is busy. Please try again later."
+		switch method {
+		case http.MethodPost:
+			c.action, c.handler = ActDCSBackup, (*Emulator).dcsCopyInstance
+		case http.MethodGet:
+			c.action, c.handler = ActDCSList, (*Emulator).dcsListBackupRecords
+		}
+	case len(parts) == 3 && parts[0] == "v3" && parts[2] == "backups":
+		c.provider, c.project = HuaweiRDS, parts[1]
+		c.serverCode, c.srvMsg = "DBS.108000", "Server failure."
+		switch method {
+		case http.MethodPost:
+			c.action, c.handler = ActRDSBackup, (*Emulator).rdsCreateManualBackup
+		case http.MethodGet:
+			c.action, c.handler = ActRDSList, (*Emulator).rdsListBackups
+		}
+	case len(parts) > 0 && parts[0] == "v3":
+		c.provider = HuaweiRDS
+	}
+	return c
 }
 
 // isHuaweiPath reports whether path is a Huawei DCS or RDS API path.
 func isHuaweiPath(p string) bool {
 	return len(p) > 4 && (p[:4] == "/v2/" || p[:4] == "/v3/" || (len(p) > 6 && p[:6] == "/v1.0/"))
+}
+
+// hwProjectError answers a call whose path project is not the caller's:
+// DCS.1004 "Project ID does not match the token." (401) for DCS, DBS.200010
+// (403, not authorized) for RDS.
+func (e *Emulator) hwProjectError(w http.ResponseWriter, c *hwCall) {
+	if c.provider == HuaweiDCS {
+		e.hwFail(w, c, http.StatusUnauthorized, "DCS.1004", "Project ID does not match the token.")
+		return
+	}
+	e.hwFail(w, c, http.StatusForbidden, "DBS.200010",
+		"The DB instance ID or user ID may be null, or the operation is not authorized.")
+}
+
+// hwGateway answers with an API Gateway error, which carries request_id.
+func (e *Emulator) hwGateway(w http.ResponseWriter, c *hwCall, status int, code, msg string) {
+	e.hwRecord(w, c, code)
+	hwJSON(w, status, map[string]string{"error_code": code, "error_msg": msg, "request_id": c.reqID})
+}
+
+// hwFail answers with a service error {"error_code","error_msg"}.
+func (e *Emulator) hwFail(w http.ResponseWriter, c *hwCall, status int, code, msg string) {
+	e.hwRecord(w, c, code)
+	hwJSON(w, status, map[string]string{"error_code": code, "error_msg": msg})
+}
+
+// hwOK answers 200 with v.
+func (e *Emulator) hwOK(w http.ResponseWriter, c *hwCall, v any) {
+	e.hwRecord(w, c, "ok")
+	hwJSON(w, http.StatusOK, v)
+}
+
+// hwRecord records the call's outcome, unless its response is to be lost:
+// then serveHuawei records it once, after the work.
+func (e *Emulator) hwRecord(w http.ResponseWriter, c *hwCall, outcome string) {
+	if lw, ok := w.(*lostWriter); ok {
+		if outcome != "ok" {
+			lw.outcome = outcome
+		}
+		return
+	}
+	e.record(c.provider, c.action, outcome)
+}
+
+// hwStarted flags backups whose start response will be lost.
+func (e *Emulator) hwStarted(w http.ResponseWriter, c *hwCall, bs []Backup) {
+	if _, ok := w.(*lostWriter); !ok {
+		return
+	}
+	ids := make([]string, len(bs))
+	for i, b := range bs {
+		ids[i] = b.TaskID
+	}
+	e.markLost(c.provider, ids)
+}
+
+func hwJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// lostWriter swallows the answer of a call whose response will be lost, so
+// the handler can do its work unchanged.
+type lostWriter struct {
+	http.ResponseWriter
+	hdr     http.Header
+	outcome string
+}
+
+func (l *lostWriter) Header() http.Header {
+	if l.hdr == nil {
+		l.hdr = http.Header{}
+	}
+	return l.hdr
+}
+func (l *lostWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (l *lostWriter) WriteHeader(int)             {}
+
+// hwInstance finds a Huawei instance by provider, project and ID, in any
+// region (the endpoint's region is not visible behind a loopback address).
+func (e *Emulator) hwInstance(provider, project, id string) (Instance, bool) {
+	for _, in := range e.Instances() {
+		if in.Provider == provider && in.ProjectID == project && in.ID == id {
+			return in, true
+		}
+	}
+	return Instance{}, false
 }

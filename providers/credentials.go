@@ -2,6 +2,7 @@ package providers
 
 import (
 	"context"
+	"net/url"
 	"os"
 	"strings"
 
@@ -94,8 +95,14 @@ func ResolveCredentials(ctx context.Context, getenv func(string) string, cloud C
 // string to sign, which can hold the key ID or the STS token.
 func Redact(s string, c Credentials) string {
 	for _, v := range []string{c.Secret, c.Token, c.ID} {
-		if len(v) >= 4 {
-			s = strings.ReplaceAll(s, v, "[redacted]")
+		if len(v) < 4 {
+			continue
+		}
+		// Also the percent-encoded forms: a signed string echoed back by a
+		// cloud (Alibaba's string to sign) holds them encoded once or twice.
+		once := url.QueryEscape(v)
+		for _, form := range []string{url.QueryEscape(once), once, v} {
+			s = strings.ReplaceAll(s, form, "[redacted]")
 		}
 	}
 	return s

@@ -36,6 +36,9 @@ type StartOptions struct {
 	// Marker is a short token derived from the trigger's dedupe key; the
 	// provider puts it where FindStarted can find it (remark or backup name).
 	Marker string
+	// Remark, when set, replaces the target's remark (or RDS description)
+	// for this call, e.g. "before migration 42" from a chat command.
+	Remark string
 }
 
 // Started is the result of a backup call.
@@ -74,4 +77,11 @@ type Config struct {
 	Endpoint string
 	// Timeout bounds one API call; zero means 30 seconds.
 	Timeout time.Duration
+}
+
+// OptionLister is implemented by providers that can list their target
+// option keys; the config loader uses it to point at a misspelt key and to
+// apply default templates only where they apply.
+type OptionLister interface {
+	Options() []string
 }

@@ -1,0 +1,219 @@
+package cloudemu
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Huawei Cloud RDS v3: CreateManualBackup and ListBackups. Codes from the
+// RDS API reference's error code table.
+
+// rdsTimeFormat is "yyyy-mm-ddThh:mm:ssZ" with Z a numeric offset (+0800).
+const rdsTimeFormat = "2006-01-02T15:04:05-0700"
+
+var rdsNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{3,63}$`)
+
+type rdsDatabase struct {
+	Name string `json:"name"`
+}
+
+// rdsCreateBody is the CreateManualBackup request body.
+type rdsCreateBody struct {
+	InstanceID  string        `json:"instance_id"`
+	Name        string        `json:"name"`
+	Description string        `json:"description"`
+	Databases   []rdsDatabase `json:"databases"`
+}
+
+// rdsCreateManualBackup serves POST /v3/{project_id}/backups
+// {"instance_id","name","description","databases"} → {"backup":{...}}.
+func (e *Emulator) rdsCreateManualBackup(w http.ResponseWriter, r *http.Request, c *hwCall) {
+	var req rdsCreateBody
+	if len(bytes.TrimSpace(c.body)) == 0 {
+		e.hwFail(w, c, http.StatusBadRequest, "DBS.200006", "The request is null. Enter a request parameter.")
+		return
+	}
+	if code, msg := rdsCheckCreate(c.body, &req); code != "" {
+		e.hwFail(w, c, http.StatusBadRequest, code, msg)
+		return
+	}
+	in, ok := e.hwInstance(HuaweiRDS, c.project, req.InstanceID)
+	if !ok {
+		e.hwFail(w, c, http.StatusNotFound, "DBS.200002", "The DB instance does not exist.")
+		return
+	}
+	var dbs []string
+	for _, d := range req.Databases {
+		dbs = append(dbs, d.Name)
+	}
+	if len(dbs) > 0 && in.Engine != "SQLServer" && in.Engine != "PostgreSQL" {
+		e.hwFail(w, c, http.StatusBadRequest, "DBS.201207", "The DB engine or version is not supported.")
+		return
+	}
+	bs, st := e.startBackup(Backup{Provider: HuaweiRDS, Region: in.Region, ProjectID: c.project,
+		Instance: in.ID, Name: req.Name, Description: req.Description, Databases: dbs})
+	if st != stateOK {
+		e.rdsStateError(w, c, st, in)
+		return
+	}
+	e.hwStarted(w, c, bs)
+	b := bs[0]
+	out := map[string]any{
+		"id": b.TaskID, "instance_id": b.Instance, "name": b.Name, "description": b.Description,
+		"begin_time": b.StartedAt.UTC().Format(rdsTimeFormat), "status": "BUILDING", "type": "manual",
+	}
+	if len(req.Databases) > 0 {
+		out["databases"] = req.Databases
+	}
+	e.hwOK(w, c, map[string]any{"backup": out})
+}
+
+// rdsCheckCreate decodes and checks a CreateManualBackup body; code is ""
+// when it is valid.
+func rdsCheckCreate(body []byte, v *rdsCreateBody) (code, msg string) {
+	if json.Unmarshal(body, v) != nil {
+		return "DBS.200001", "Parameter error. The body is not valid JSON."
+	}
+	switch {
+	case v.InstanceID == "":
+		return "DBS.200001", "Parameter error. instance_id is required."
+	case !rdsNameRE.MatchString(v.Name):
+		return "DBS.200001", "Parameter error. name must be 4 to 64 characters, start with a letter, and contain only letters, digits, hyphens and underscores."
+	case utf8.RuneCountInString(v.Description) > 256 || strings.ContainsAny(v.Description, `>!<"&'=`):
+		return "DBS.280127", "Invalid backup description."
+	}
+	for _, d := range v.Databases {
+		if strings.TrimSpace(d.Name) == "" {
+			return "DBS.200001", "Parameter error. A database name is empty."
+		}
+	}
+	return "", ""
+}
+
+// rdsStateError answers a refused backup with the documented code.
+func (e *Emulator) rdsStateError(w http.ResponseWriter, c *hwCall, st errState, in Instance) {
+	busy := "Another operation is being performed on the DB instance or the DB instance is faulty."
+	switch {
+	case st == stateLocked && in.Locked:
+		e.hwFail(w, c, http.StatusConflict, "DBS.200047", busy)
+	case st == stateLocked:
+		e.hwFail(w, c, http.StatusConflict, "DBS.201205", "Backup is in progress, please wait.")
+	case st == stateUnsupported:
+		e.hwFail(w, c, http.StatusBadRequest, "DBS.201014", "This operation is not allowed by the DB instance status.")
+	case st == stateNameExists:
+		e.hwFail(w, c, http.StatusConflict, "DBS.201201", "The object already exists.")
+	default:
+		e.hwFail(w, c, http.StatusNotFound, "DBS.200002", "The DB instance does not exist.")
+	}
+}
+
+// rdsListBackups serves GET /v3/{project_id}/backups?instance_id=&backup_id=
+// &backup_type=&status=&offset=&limit=&begin_time=&end_time= →
+// {"backups":[...],"total_count"}, newest first.
+func (e *Emulator) rdsListBackups(w http.ResponseWriter, r *http.Request, c *hwCall) {
+	q := r.URL.Query()
+	f, msg := rdsListFilter(q)
+	if msg != "" {
+		e.hwFail(w, c, http.StatusBadRequest, "DBS.200001", "Parameter error. "+msg)
+		return
+	}
+	in, ok := e.hwInstance(HuaweiRDS, c.project, q.Get("instance_id"))
+	if !ok {
+		e.hwFail(w, c, http.StatusNotFound, "DBS.200002", "The DB instance does not exist.")
+		return
+	}
+	bs := e.findBackups(HuaweiRDS, func(b *Backup) bool {
+		return b.Instance == in.ID && b.ProjectID == c.project && f.keep(b)
+	})
+	if f.status != "" {
+		bs = slices.DeleteFunc(bs, func(b Backup) bool { return rdsStatus(b) != f.status })
+	}
+	out := []map[string]any{}
+	for i := len(bs) - 1 - f.offset; i >= 0 && len(out) < f.limit; i-- {
+		out = append(out, rdsBackupOf(bs[i], in))
+	}
+	e.hwOK(w, c, map[string]any{"backups": out, "total_count": len(bs)})
+}
+
+// rdsFilter is a parsed ListBackups query.
+type rdsFilter struct {
+	backupID, backupType, status string
+	begin, end                   time.Time
+	offset, limit                int
+}
+
+func (f rdsFilter) keep(b *Backup) bool {
+	return (f.backupID == "" || b.TaskID == f.backupID) && (f.backupType == "" || f.backupType == "manual") &&
+		(f.begin.IsZero() || (!b.StartedAt.Before(f.begin) && !b.StartedAt.After(f.end)))
+}
+
+// rdsListFilter parses and checks the ListBackups query; msg is "" when valid.
+func rdsListFilter(q map[string][]string) (f rdsFilter, msg string) {
+	get := func(k string) string {
+		if v := q[k]; len(v) > 0 {
+			return v[0]
+		}
+		return ""
+	}
+	var okO, okL bool
+	f.backupID, f.backupType, f.status = get("backup_id"), get("backup_type"), get("status")
+	f.offset, okO = hwQueryInt(get("offset"), 0, 0, 1<<30)
+	f.limit, okL = hwQueryInt(get("limit"), 100, 1, 100)
+	switch {
+	case get("instance_id") == "":
+		return f, "instance_id is required."
+	case !okO || !okL:
+		return f, "offset must be 0 or more and limit 1 to 100."
+	case f.backupType != "" && !strings.Contains("|auto|manual|fragment|incremental|", "|"+f.backupType+"|"):
+		return f, "backup_type must be auto, manual, fragment or incremental."
+	case f.status != "" && !strings.Contains("|BUILDING|COMPLETED|FAILED|", "|"+f.status+"|"):
+		return f, "status must be BUILDING, COMPLETED or FAILED."
+	case (get("begin_time") == "") != (get("end_time") == ""):
+		return f, "begin_time and end_time must be used together."
+	}
+	if get("begin_time") == "" {
+		return f, ""
+	}
+	b, errB := time.Parse(rdsTimeFormat, get("begin_time"))
+	e, errE := time.Parse(rdsTimeFormat, get("end_time"))
+	if errB != nil || errE != nil || !e.After(b) {
+		return f, "begin_time and end_time must be yyyy-mm-ddThh:mm:ss+hhmm, end after begin."
+	}
+	f.begin, f.end = b, e
+	return f, ""
+}
+
+func rdsStatus(b Backup) string {
+	if b.Status == "done" {
+		return "COMPLETED"
+	}
+	return "BUILDING"
+}
+
+// rdsBackupOf renders b as a ListBackups entry.
+func rdsBackupOf(b Backup, in Instance) map[string]any {
+	out := map[string]any{
+		"id": b.TaskID, "instance_id": b.Instance, "name": b.Name, "begin_time": b.StartedAt.UTC().Format(rdsTimeFormat),
+		"end_time": "", "status": rdsStatus(b), "type": "manual", "size": 0, "associated_with_ddm": false,
+		"datastore": map[string]string{"type": in.Engine, "version": rdsEngineVersion[in.Engine]},
+	}
+	if len(b.Databases) > 0 {
+		dbs := make([]rdsDatabase, len(b.Databases))
+		for i, d := range b.Databases {
+			dbs[i] = rdsDatabase{Name: d}
+		}
+		out["databases"] = dbs
+	}
+	if b.Status == "done" {
+		out["end_time"], out["size"] = b.DoneAt.UTC().Format(rdsTimeFormat), 2048
+	}
+	return out
+}
+
+var rdsEngineVersion = map[string]string{"MySQL": "8.0", "PostgreSQL": "14", "SQLServer": "2019_SE"}

@@ -1,0 +1,197 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/backupfn/backupfn/config"
+	"github.com/backupfn/backupfn/core"
+	"github.com/backupfn/backupfn/core/errkind"
+	"github.com/backupfn/backupfn/providers"
+	"github.com/backupfn/backupfn/providers/all"
+)
+
+const runExamples = `  # one target by URL (credentials from the standard environment variables)
+  backupfn run --target tencent-redis://ap-guangzhou/crs-5a4py64p?remark=pre-migration
+
+  # a group from the config, as JSON for a pipeline
+  backupfn run --config backupfn.yaml --group nightly --json
+
+  # check what would be backed up, without calling any cloud
+  backupfn run --config backupfn.yaml --group nightly --dry-run`
+
+func (a *app) cmdRun(ctx context.Context, args []string) int {
+	fs := a.newFlags("run", "[--config FILE] (--target NAME|URL | --group NAME)... [flags]", runExamples)
+	var targets, groups strList
+	cfgPath := fs.String("config", a.getenv("BACKUPFN_CONFIG"), "config file (default $BACKUPFN_CONFIG); needed for target names and groups")
+	fs.Var(&targets, "target", "target name from the config, or a target URL; repeatable")
+	fs.Var(&groups, "group", "group name from the config; repeatable")
+	remark := fs.String("remark", "", "remark for these backups (Tencent and DCS remark, RDS description)")
+	dryRun := fs.Bool("dry-run", false, "resolve and validate the targets, call nothing")
+	asJSON := fs.Bool("json", false, `print one JSON object {"results":[...]} on stdout`)
+	timeout := fs.Duration("timeout", 5*time.Minute, "give up on calls not finished within this time")
+	if code, ok := a.parseFlags(fs, args); !ok {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(a.stderr, "backupfn run: unexpected argument %q: name targets with --target\n", fs.Arg(0))
+		return exitUsage
+	}
+	reg := all.New(providers.Config{Getenv: a.getenv})
+	cfg, code := a.loadConfig(*cfgPath, reg, "run")
+	if cfg == nil {
+		return code
+	}
+	jobs, err := cfg.Resolve(targets, groups)
+	if err != nil {
+		fmt.Fprintf(a.stderr, "backupfn run: %s\n", messages(err))
+		return exitUsage
+	}
+	trig := core.Trigger{Platform: "cli", Source: core.SourceCLI, Targets: targets, Groups: groups, Remark: *remark, Requester: a.getenv("USER")}
+	if *dryRun {
+		return a.printReport(dryRunReport(jobs), *asJSON, true)
+	}
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	svc := &core.Service{Registry: reg}
+	if p := a.progress(len(jobs)); p != nil {
+		svc.OnResult = p.done
+		defer p.finish()
+	}
+	rep := svc.Run(ctx, trig, jobs)
+	return a.printReport(rep, *asJSON, false)
+}
+
+// loadConfig loads path, or returns an empty config when path is "".
+// On failure it prints every error and returns nil and the exit code.
+func (a *app) loadConfig(path string, reg *providers.Registry, cmd string) (*config.Config, int) {
+	if path == "" {
+		return config.Empty(reg), 0
+	}
+	cfg, err := config.Load(path, reg, a.getenv)
+	if err != nil {
+		fmt.Fprintf(a.stderr, "backupfn %s: invalid config:\n%s\n", cmd, indent(err.Error()))
+		return nil, exitUsage
+	}
+	return cfg, 0
+}
+
+func indent(s string) string { return "  " + strings.ReplaceAll(s, "\n", "\n  ") }
+
+// messages renders a (joined) error one message per line.
+func messages(err error) string {
+	var lines []string
+	for _, l := range strings.Split(err.Error(), "\n") {
+		if k, rest, ok := strings.Cut(l, ": "); ok {
+			if _, perr := errkind.Parse(k); perr == nil {
+				l = rest
+			}
+		}
+		lines = append(lines, l)
+	}
+	return strings.Join(lines, "\n  ")
+}
+
+func dryRunReport(jobs []core.Job) core.Report {
+	rep := core.Report{Results: make([]core.Result, len(jobs))}
+	for i, j := range jobs {
+		rep.Results[i] = core.Result{Target: j.Target.String(), Name: j.Name, Provider: j.Target.Scheme,
+			Region: j.Target.Region, Instance: j.Target.Instance, Status: core.StatusSkipped, TaskIDs: []string{}}
+	}
+	return rep
+}
+
+// printReport prints rep as JSON or a table and returns the exit code.
+func (a *app) printReport(rep core.Report, asJSON, dryRun bool) int {
+	code := exitOK
+	if !rep.OK() && !dryRun {
+		code = exitFailed
+	}
+	if asJSON {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			fmt.Fprintf(a.stderr, "backupfn: %v\n", err)
+			return exitFailed
+		}
+		return code
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TARGET\tSTATUS\tTASK IDS\tDETAIL")
+	for _, r := range rep.Results {
+		name := r.Name
+		if name == "" {
+			name = r.Target
+		}
+		detail := ""
+		switch {
+		case r.Error != nil:
+			detail = r.Error.Kind.String() + ": " + r.Error.Message
+			if r.Error.Code != "" {
+				detail = r.Error.Kind.String() + " (" + r.Error.Code + "): " + r.Error.Message
+			}
+		case dryRun:
+			detail = "would back up " + r.Target
+		case r.RequestID != "":
+			detail = "request " + r.RequestID
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", name, r.Status, dash(strings.Join(r.TaskIDs, ",")), detail)
+	}
+	_ = tw.Flush()
+	c := rep.Counts()
+	if dryRun {
+		fmt.Fprintf(a.stderr, "dry run: %d target(s) resolved, nothing called\n", len(rep.Results))
+	} else {
+		fmt.Fprintf(a.stderr, "%d started, %d already started, %d failed, %d pending\n",
+			c[core.StatusStarted], c[core.StatusAlreadyStarted], c[core.StatusFailed], c[core.StatusPending])
+	}
+	return code
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// progressBar draws "n/total" on a terminal's stderr while a run goes on.
+type progressBar struct {
+	mu          sync.Mutex
+	a           *app
+	done0, fail int
+	total       int
+}
+
+// progress returns a progress display when stderr is a terminal and the run
+// has many targets, else nil.
+func (a *app) progress(total int) *progressBar {
+	f, ok := a.stderr.(*os.File)
+	if !ok || total < 8 {
+		return nil
+	}
+	if st, err := f.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
+		return nil
+	}
+	return &progressBar{a: a, total: total}
+}
+
+func (p *progressBar) done(_ int, r core.Result) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.done0++
+	if r.Status == core.StatusFailed {
+		p.fail++
+	}
+	width := 30
+	filled := width * p.done0 / p.total
+	fmt.Fprintf(p.a.stderr, "\r[%s%s] %d/%d done, %d failed", strings.Repeat("#", filled), strings.Repeat(".", width-filled), p.done0, p.total, p.fail)
+}
+
+func (p *progressBar) finish() { fmt.Fprint(p.a.stderr, "\r\033[K") }

@@ -1,0 +1,254 @@
+// Package config loads and validates backupfn's YAML config file: named
+// targets, groups of targets, defaults for remarks and backup names, and the
+// sinks, policy and idempotency sections.
+//
+// Decoding is strict: an unknown key, a value of the wrong shape, a bad
+// target URL or option, a group naming a missing target, and an unset
+// ${ENV} reference are all errors that name the file, line and key. Every
+// error in a file is reported at once (see Errors).
+//
+// Credentials never go in the file. A target may name a credentials profile
+// (credentials: prod), read from PROD_<standard variable> at call time.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/backupfn/backupfn/core"
+	"github.com/backupfn/backupfn/core/errkind"
+	"github.com/backupfn/backupfn/providers"
+)
+
+// Config is a loaded, validated config file.
+type Config struct {
+	Path     string
+	Targets  []Target            // in file order
+	Groups   map[string][]string // group name -> target names
+	Defaults Defaults
+	// Sinks, Policy and Idempotency are kept as YAML for the packages that
+	// own them; Load checks only their shape.
+	Sinks       []*yaml.Node
+	Policy      *yaml.Node
+	Idempotency *yaml.Node
+
+	reg    *providers.Registry
+	byName map[string]int
+}
+
+// Target is a named target.
+type Target struct {
+	Name   string
+	Target providers.Target
+	Line   int
+}
+
+// Defaults are option templates applied to targets that do not set them,
+// where the target's provider has that option. Templates may use {date},
+// {time}, {datetime}, {trigger} and {name}.
+type Defaults struct {
+	Remark      string // Tencent and DCS backup remark
+	Name        string // RDS backup name, e.g. "backupfn-{trigger}-{date}"
+	Description string // RDS backup description
+}
+
+// Load reads and validates the config file at path. getenv expands ${ENV}
+// references (nil means os.Getenv).
+func Load(path string, reg *providers.Registry, getenv func(string) string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, Errors{{File: path, Msg: "cannot read config: " + strings.TrimPrefix(err.Error(), "open "+path+": ")}}
+	}
+	return Parse(path, data, reg, getenv)
+}
+
+// Parse validates config data; name is used in error messages.
+func Parse(name string, data []byte, reg *providers.Registry, getenv func(string) string) (*Config, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	d := &decoder{file: name, getenv: getenv}
+	c := &Config{Path: name, Groups: map[string][]string{}, reg: reg, byName: map[string]int{}}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, Errors{yamlError(name, err)}
+	}
+	if len(doc.Content) == 0 {
+		return nil, Errors{{File: name, Msg: "the config is empty: want at least a targets: section"}}
+	}
+	var groupsNode *yaml.Node
+	d.mapping(doc.Content[0], "", map[string]field{
+		"targets":     func(_, v *yaml.Node, p string) { c.decodeTargets(d, v, p) },
+		"groups":      func(_, v *yaml.Node, _ string) { groupsNode = v },
+		"defaults":    func(_, v *yaml.Node, p string) { c.decodeDefaults(d, v, p) },
+		"sinks":       func(_, v *yaml.Node, p string) { c.Sinks = d.sections(v, p) },
+		"policy":      func(_, v *yaml.Node, p string) { c.Policy = d.section(v, p) },
+		"idempotency": func(_, v *yaml.Node, p string) { c.Idempotency = d.section(v, p) },
+	})
+	if groupsNode != nil {
+		c.decodeGroups(d, groupsNode, "groups")
+	}
+	c.applyDefaults(d)
+	if len(d.errs) > 0 {
+		return nil, d.errs.sorted()
+	}
+	return c, nil
+}
+
+func yamlError(name string, err error) Error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	line := 0
+	if _, err := fmt.Sscanf(msg, "line %d:", &line); err == nil {
+		msg = strings.TrimSpace(msg[strings.Index(msg, ":")+1:])
+	}
+	return Error{File: name, Line: line, Msg: "not valid YAML: " + msg}
+}
+
+func (d *decoder) section(v *yaml.Node, p string) *yaml.Node {
+	if v.Kind != yaml.MappingNode && !(v.Kind == yaml.ScalarNode && v.Tag == "!!null") {
+		d.errorf(v, p, "want a mapping, got %s", kindName(v))
+		return nil
+	}
+	return v
+}
+
+func (d *decoder) sections(v *yaml.Node, p string) []*yaml.Node {
+	if v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
+		return nil
+	}
+	if v.Kind != yaml.SequenceNode {
+		d.errorf(v, p, "want a list of sinks, e.g. - {type: webhook, url: ...}, got %s", kindName(v))
+		return nil
+	}
+	for i, s := range v.Content {
+		if s.Kind != yaml.MappingNode {
+			d.errorf(s, fmt.Sprintf("%s[%d]", p, i), "want a mapping with a type: key, got %s", kindName(s))
+		}
+	}
+	return v.Content
+}
+
+func (c *Config) decodeDefaults(d *decoder, v *yaml.Node, p string) {
+	set := func(dst *string) field {
+		return func(_, v *yaml.Node, p string) {
+			if s, ok := d.str(v, p); ok {
+				*dst = s
+			}
+		}
+	}
+	d.mapping(v, p, map[string]field{
+		"remark":      set(&c.Defaults.Remark),
+		"name":        set(&c.Defaults.Name),
+		"description": set(&c.Defaults.Description),
+	})
+}
+
+func (c *Config) decodeGroups(d *decoder, v *yaml.Node, p string) {
+	d.mapping(v, p, map[string]field{"*": func(k, v *yaml.Node, p string) {
+		if !nameRE.MatchString(k.Value) {
+			d.errorf(k, p, "group name %q: want letters, digits, '-', '_' or '.'", k.Value)
+			return
+		}
+		if _, clash := c.byName[k.Value]; clash {
+			d.errorf(k, p, "%q is both a target and a group name", k.Value)
+		}
+		names, nodes := d.list(v, p)
+		for i, n := range names {
+			if _, ok := c.byName[n]; !ok {
+				d.errorf(nodes[i], fmt.Sprintf("%s[%d]", p, i), "unknown target %q%s", n, suggest(n, c.TargetNames()))
+			}
+		}
+		if len(names) == 0 && len(nodes) == 0 && v.Kind == yaml.SequenceNode {
+			d.errorf(v, p, "group %q is empty", k.Value)
+		}
+		c.Groups[k.Value] = names
+	}})
+}
+
+// TargetNames returns the target names in file order.
+func (c *Config) TargetNames() []string {
+	s := make([]string, len(c.Targets))
+	for i, t := range c.Targets {
+		s[i] = t.Name
+	}
+	return s
+}
+
+// GroupNames returns the group names, sorted.
+func (c *Config) GroupNames() []string {
+	s := make([]string, 0, len(c.Groups))
+	for g := range c.Groups {
+		s = append(s, g)
+	}
+	sort.Strings(s)
+	return s
+}
+
+// Lookup returns the named target.
+func (c *Config) Lookup(name string) (Target, bool) {
+	i, ok := c.byName[name]
+	if !ok {
+		return Target{}, false
+	}
+	return c.Targets[i], true
+}
+
+// Resolve turns target names or URLs and group names into jobs, each
+// instance once, in request order. Unknown names are InvalidArgument errors
+// listing the known ones.
+func (c *Config) Resolve(targets, groups []string) ([]core.Job, error) {
+	var jobs []core.Job
+	seen := map[string]bool{}
+	add := func(j core.Job) {
+		if k := j.Target.Key(); !seen[k] {
+			seen[k] = true
+			jobs = append(jobs, c.withDefaults(j))
+		}
+	}
+	var errs []error
+	for _, g := range groups {
+		names, ok := c.Groups[g]
+		if !ok {
+			errs = append(errs, errkind.New(errkind.InvalidArgument, "unknown group %q%s", g, suggest(g, c.GroupNames())))
+			continue
+		}
+		for _, n := range names {
+			t, _ := c.Lookup(n)
+			add(core.Job{Name: t.Name, Target: t.Target})
+		}
+	}
+	for _, s := range targets {
+		if strings.Contains(s, "://") {
+			t, err := c.reg.Parse(s)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			add(core.Job{Target: t})
+			continue
+		}
+		t, ok := c.Lookup(s)
+		if !ok {
+			errs = append(errs, errkind.New(errkind.InvalidArgument, "unknown target %q: not a name in %s%s, nor a URL (SCHEME://REGION/INSTANCE)", s, c.Path, suggest(s, c.TargetNames())))
+			continue
+		}
+		add(core.Job{Name: t.Name, Target: t.Target})
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	if len(jobs) == 0 {
+		return nil, errkind.New(errkind.InvalidArgument, "nothing to back up: name at least one target or group")
+	}
+	return jobs, nil
+}
+
+// Empty returns a config with no targets, for runs that name URLs only.
+func Empty(reg *providers.Registry) *Config {
+	return &Config{Path: "(no config)", Groups: map[string][]string{}, reg: reg, byName: map[string]int{}}
+}

@@ -1,0 +1,231 @@
+package core
+
+import (
+	"context"
+	crand "crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/backupfn/backupfn/core/errkind"
+	"github.com/backupfn/backupfn/providers"
+)
+
+// Service starts backups. The zero value is not usable: set Registry.
+type Service struct {
+	// Registry maps target schemes to providers.
+	Registry *providers.Registry
+	// PerProvider bounds concurrent calls per provider scheme; 0 means 16.
+	PerProvider int
+	// Retry is the retry policy for retryable and ambiguous failures.
+	Retry RetryPolicy
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// OnResult, when set, is called as each job finishes (from several
+	// goroutines at once), e.g. to show progress.
+	OnResult func(i int, r Result)
+
+	once sync.Once
+	sems map[string]chan struct{}
+	mu   sync.Mutex
+}
+
+// RetryPolicy bounds retries: exponential backoff with full jitter between
+// Base and Max, at most Attempts calls per target, and never past MaxElapsed.
+type RetryPolicy struct {
+	Attempts   int           // total calls per target; 0 means 4
+	Base       time.Duration // first backoff ceiling; 0 means 200ms
+	Max        time.Duration // backoff ceiling; 0 means 5s
+	MaxElapsed time.Duration // total time for one target; 0 means 60s
+}
+
+func (p RetryPolicy) withDefaults() RetryPolicy {
+	if p.Attempts <= 0 {
+		p.Attempts = 4
+	}
+	if p.Base <= 0 {
+		p.Base = 200 * time.Millisecond
+	}
+	if p.Max <= 0 {
+		p.Max = 5 * time.Second
+	}
+	if p.MaxElapsed <= 0 {
+		p.MaxElapsed = 60 * time.Second
+	}
+	return p
+}
+
+// backoff returns the wait before attempt n+1 (n >= 1): full jitter over
+// min(Max, Base*2^(n-1)).
+func (p RetryPolicy) backoff(n int) time.Duration {
+	ceil := p.Base << min(n-1, 20)
+	if ceil > p.Max || ceil <= 0 {
+		ceil = p.Max
+	}
+	return time.Duration(rand.Int64N(int64(ceil) + 1))
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// sem returns the concurrency semaphore for a provider scheme.
+func (s *Service) sem(scheme string) chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sems == nil {
+		s.sems = map[string]chan struct{}{}
+	}
+	c, ok := s.sems[scheme]
+	if !ok {
+		n := s.PerProvider
+		if n <= 0 {
+			n = 16
+		}
+		c = make(chan struct{}, n)
+		s.sems[scheme] = c
+	}
+	return c
+}
+
+// Run starts a backup for every job, concurrently (bounded per provider), and
+// returns one result per job in the jobs' order. It never returns early: a
+// canceled ctx turns the remaining jobs into failed (Canceled) results.
+func (s *Service) Run(ctx context.Context, trig Trigger, jobs []Job) Report {
+	rep := Report{Results: make([]Result, len(jobs))}
+	when := trig.Time
+	if when.IsZero() {
+		when = s.now()
+	}
+	vars := providers.TemplateVars(when, string(trig.Source))
+	salt := trig.DedupeKey
+	if salt == "" {
+		salt = randomSalt()
+	}
+	var wg sync.WaitGroup
+	for i, j := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rep.Results[i] = s.runJob(ctx, trig, j, vars, Marker(salt, j.Target))
+			if s.OnResult != nil {
+				s.OnResult(i, rep.Results[i])
+			}
+		}()
+	}
+	wg.Wait()
+	return rep
+}
+
+// Marker derives the short token that marks a backup started for a dedupe
+// key and a target: "m" + 12 hex digits. Equal inputs give equal markers.
+func Marker(dedupeKey string, t providers.Target) string {
+	h := sha256.Sum256([]byte(dedupeKey + "\x00" + t.Key()))
+	return "m" + hex.EncodeToString(h[:6])
+}
+
+func randomSalt() string {
+	var b [12]byte
+	_, _ = cryptoRand(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+var cryptoRand = crand.Read
+
+func newResult(j Job) Result {
+	return Result{
+		Target: j.Target.String(), Name: j.Name, Provider: j.Target.Scheme,
+		Region: j.Target.Region, Instance: j.Target.Instance, TaskIDs: []string{},
+	}
+}
+
+func (s *Service) runJob(ctx context.Context, trig Trigger, j Job, vars map[string]string, marker string) Result {
+	res := newResult(j)
+	p, err := s.Registry.Lookup(j.Target.Scheme)
+	if err != nil {
+		res.Status, res.Error = StatusFailed, errorInfo(err)
+		return res
+	}
+	v := make(map[string]string, len(vars)+1)
+	for k, x := range vars {
+		v[k] = x
+	}
+	v["name"] = j.Name
+	t := j.Target.Expand(v)
+	if err := p.Validate(t); err != nil {
+		res.Status, res.Error = StatusFailed, errorInfo(err)
+		return res
+	}
+	sem := s.sem(t.Scheme)
+	select {
+	case sem <- struct{}{}:
+	case <-ctx.Done():
+		res.Status, res.Error = StatusFailed, errorInfo(providers.TransportError(ctx, ctx.Err(), "not started: "+ctx.Err().Error()))
+		return res
+	}
+	defer func() { <-sem }()
+	start := s.now()
+	res.StartedAt = start
+	st, attempts, err := s.start(ctx, p, t, providers.StartOptions{Marker: marker, Remark: trig.Remark})
+	res.Attempts = attempts
+	res.DurationMS = s.now().Sub(start).Milliseconds()
+	if err != nil {
+		res.Status, res.Error = StatusFailed, errorInfo(err)
+		return res
+	}
+	res.Status, res.TaskIDs, res.RequestID = StatusStarted, st.TaskIDs, st.RequestID
+	return res
+}
+
+// start calls StartBackup with retries. After an ambiguous failure (the
+// backup may have started) it asks FindStarted before calling again, so one
+// trigger never starts two backups of one target.
+func (s *Service) start(ctx context.Context, p providers.Provider, t providers.Target, o providers.StartOptions) (providers.Started, int, error) {
+	pol := s.Retry.withDefaults()
+	first := s.now().Add(-time.Second) // clock skew margin for FindStarted
+	deadline := s.now().Add(pol.MaxElapsed)
+	var err error
+	ambiguous := false
+	for n := 1; ; n++ {
+		if ambiguous {
+			if st, ok, ferr := p.FindStarted(ctx, t, o.Marker, first); ferr == nil && ok {
+				return st, n - 1, nil
+			} else if ferr != nil && !errkind.Retryable(errkind.KindOf(ferr)) {
+				return providers.Started{}, n - 1, err // cannot tell: report the ambiguous error
+			}
+		}
+		var st providers.Started
+		st, err = p.StartBackup(ctx, t, o)
+		if err == nil {
+			return st, n, nil
+		}
+		k := errkind.KindOf(err)
+		if !errkind.Retryable(k) && !(errkind.Ambiguous(k) && ctx.Err() == nil) {
+			return providers.Started{}, n, err
+		}
+		ambiguous = ambiguous || errkind.Ambiguous(k)
+		wait := pol.backoff(n)
+		if n >= pol.Attempts || s.now().Add(wait).After(deadline) {
+			return providers.Started{}, n, err
+		}
+		if !sleep(ctx, wait) {
+			return providers.Started{}, n, err
+		}
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
