@@ -23,6 +23,12 @@ type Service struct {
 	Retry RetryPolicy
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Store, when set, makes triggers with a dedupe key idempotent: a target
+	// already started for the same key is reported already-started and not
+	// started again. Nil means no deduplication across runs.
+	Store Store
+	// StoreTTL is how long a started result is remembered; 0 means 24h.
+	StoreTTL time.Duration
 	// OnResult, when set, is called as each job finishes (from several
 	// goroutines at once), e.g. to show progress.
 	OnResult func(i int, r Result)
@@ -144,12 +150,16 @@ func newResult(j Job) Result {
 	}
 }
 
+func failed(res Result, err error) Result {
+	res.Status, res.Error = StatusFailed, errorInfo(err)
+	return res
+}
+
 func (s *Service) runJob(ctx context.Context, trig Trigger, j Job, vars map[string]string, marker string) Result {
 	res := newResult(j)
 	p, err := s.Registry.Lookup(j.Target.Scheme)
 	if err != nil {
-		res.Status, res.Error = StatusFailed, errorInfo(err)
-		return res
+		return failed(res, err)
 	}
 	v := make(map[string]string, len(vars)+1)
 	for k, x := range vars {
@@ -158,39 +168,106 @@ func (s *Service) runJob(ctx context.Context, trig Trigger, j Job, vars map[stri
 	v["name"] = j.Name
 	t := j.Target.Expand(v)
 	if err := p.Validate(t); err != nil {
-		res.Status, res.Error = StatusFailed, errorInfo(err)
-		return res
+		return failed(res, err)
 	}
 	sem := s.sem(t.Scheme)
 	select {
 	case sem <- struct{}{}:
 	case <-ctx.Done():
-		res.Status, res.Error = StatusFailed, errorInfo(providers.TransportError(ctx, ctx.Err(), "not started: "+ctx.Err().Error()))
-		return res
+		return failed(res, providers.TransportError(ctx, ctx.Err(), "not started: "+ctx.Err().Error()))
 	}
 	defer func() { <-sem }()
+	return s.startOnce(ctx, p, t, trig, marker, res)
+}
+
+// startOnce starts t's backup unless the store says this trigger already
+// did, and records the outcome in the store.
+func (s *Service) startOnce(ctx context.Context, p providers.Provider, t providers.Target, trig Trigger, marker string, res Result) Result {
+	var key string
+	var claim Claim
+	if s.Store != nil && trig.DedupeKey != "" {
+		key = "backupfn:" + trig.DedupeKey + "|" + t.Key()
+		var err error
+		if claim, err = s.claim(ctx, key); err != nil {
+			return failed(res, err)
+		}
+		if claim.Done != nil {
+			return replay(res, *claim.Done)
+		}
+	}
 	start := s.now()
 	res.StartedAt = start
-	st, attempts, err := s.start(ctx, p, t, providers.StartOptions{Marker: marker, Remark: trig.Remark})
+	st, attempts, err := s.start(ctx, p, t, providers.StartOptions{Marker: marker, Remark: trig.Remark}, claim.TakenOver)
 	res.Attempts = attempts
 	res.DurationMS = s.now().Sub(start).Milliseconds()
 	if err != nil {
-		res.Status, res.Error = StatusFailed, errorInfo(err)
-		return res
+		res = failed(res, err)
+	} else {
+		res.Status, res.TaskIDs, res.RequestID = StatusStarted, st.TaskIDs, st.RequestID
 	}
-	res.Status, res.TaskIDs, res.RequestID = StatusStarted, st.TaskIDs, st.RequestID
+	if key != "" {
+		s.settle(key, claim.Token, res)
+	}
 	return res
+}
+
+// replay turns a stored result into this delivery's already-started result.
+func replay(res, done Result) Result {
+	done.Status = StatusAlreadyStarted
+	done.Name = res.Name
+	done.Attempts = 0
+	return done
+}
+
+// claim takes the store's lease on key, waiting while another delivery
+// holds it (it will complete or its lease will lapse).
+func (s *Service) claim(ctx context.Context, key string) (Claim, error) {
+	lease := s.Retry.withDefaults().MaxElapsed + time.Minute
+	for wait := 50 * time.Millisecond; ; wait = min(wait*2, time.Second) {
+		c, err := s.Store.Claim(ctx, key, lease)
+		if err != nil {
+			return c, &errkind.Error{Kind: errkind.Unavailable, Message: "idempotency store: " + err.Error(), Err: err}
+		}
+		if !c.Held {
+			return c, nil
+		}
+		if !sleep(ctx, wait) {
+			return c, providers.TransportError(ctx, ctx.Err(), "waiting for another delivery of this trigger: "+ctx.Err().Error())
+		}
+	}
+}
+
+// settle records a started result, or releases the lease after a failure so
+// a later delivery may try again. It runs even if ctx was canceled.
+func (s *Service) settle(key, token string, res Result) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	ttl := s.StoreTTL
+	if ttl <= 0 {
+		ttl = 24 * time.Hour
+	}
+	if res.Status == StatusStarted {
+		_ = s.Store.Complete(ctx, key, token, res, ttl)
+		return
+	}
+	_ = s.Store.Release(ctx, key, token)
 }
 
 // start calls StartBackup with retries. After an ambiguous failure (the
 // backup may have started) it asks FindStarted before calling again, so one
 // trigger never starts two backups of one target.
-func (s *Service) start(ctx context.Context, p providers.Provider, t providers.Target, o providers.StartOptions) (providers.Started, int, error) {
+//
+// takenOver means an earlier delivery tried this target and did not finish:
+// its backup may exist, so look for it first.
+func (s *Service) start(ctx context.Context, p providers.Provider, t providers.Target, o providers.StartOptions, takenOver bool) (providers.Started, int, error) {
 	pol := s.Retry.withDefaults()
 	first := s.now().Add(-time.Second) // clock skew margin for FindStarted
+	if takenOver {
+		first = s.now().Add(-pol.MaxElapsed - 2*time.Minute)
+	}
 	deadline := s.now().Add(pol.MaxElapsed)
 	var err error
-	ambiguous := false
+	ambiguous := takenOver
 	for n := 1; ; n++ {
 		if ambiguous {
 			if st, ok, ferr := p.FindStarted(ctx, t, o.Marker, first); ferr == nil && ok {

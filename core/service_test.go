@@ -1,0 +1,208 @@
+package core_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/backupfn/backupfn/cloudemu"
+	"github.com/backupfn/backupfn/core"
+	"github.com/backupfn/backupfn/core/errkind"
+	"github.com/backupfn/backupfn/providers"
+	"github.com/backupfn/backupfn/providers/all"
+)
+
+type fixture struct {
+	emu *cloudemu.Emulator
+	reg *providers.Registry
+	svc *core.Service
+}
+
+func newFixture(t *testing.T, o cloudemu.Options) *fixture {
+	t.Helper()
+	emu := cloudemu.New(o)
+	srv := httptest.NewServer(emu)
+	t.Cleanup(srv.Close)
+	env := map[string]string{}
+	for _, kv := range emu.Env(srv.URL) {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
+	reg := all.New(providers.Config{Getenv: func(k string) string { return env[k] }, Timeout: 5 * time.Second})
+	svc := &core.Service{Registry: reg, Retry: core.RetryPolicy{Base: time.Millisecond, Max: 5 * time.Millisecond}}
+	return &fixture{emu: emu, reg: reg, svc: svc}
+}
+
+func (f *fixture) jobs(t *testing.T, urls ...string) []core.Job {
+	t.Helper()
+	var jobs []core.Job
+	for _, u := range urls {
+		tg, err := f.reg.Parse(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		jobs = append(jobs, core.Job{Target: tg})
+	}
+	return jobs
+}
+
+var fourClouds = []string{
+	"tencent-redis://ap-guangzhou/" + cloudemu.TencentInstance + "?remark=nightly",
+	"alibaba-redis://cn-hangzhou/" + cloudemu.AlibabaInstance,
+	"huawei-dcs://cn-north-4/" + cloudemu.DCSInstance + "?project_id=" + cloudemu.HuaweiProject,
+	"huawei-rds://cn-north-4/" + cloudemu.RDSInstance + "?project_id=" + cloudemu.HuaweiProject + "&name=nightly-{date}",
+}
+
+func TestRunFourClouds(t *testing.T) {
+	f := newFixture(t, cloudemu.Options{})
+	rep := f.svc.Run(context.Background(), core.Trigger{Source: core.SourceCLI}, f.jobs(t, fourClouds...))
+	if !rep.OK() || len(rep.Results) != 4 {
+		t.Fatalf("report = %+v", rep)
+	}
+	backups := f.emu.Backups()
+	if len(backups) != 4 {
+		t.Fatalf("emulator has %d backups, want 4", len(backups))
+	}
+	for i, r := range rep.Results {
+		if r.Status != core.StatusStarted || len(r.TaskIDs) != 1 || r.RequestID == "" {
+			t.Fatalf("result %d = %+v", i, r)
+		}
+		found := false
+		for _, b := range backups {
+			found = found || (b.Provider == r.Provider && b.Instance == r.Instance && b.TaskID == r.TaskIDs[0])
+		}
+		if !found {
+			t.Errorf("result %d reports task %s of %s that the emulator did not start", i, r.TaskIDs[0], r.Instance)
+		}
+	}
+	// The RDS name template was expanded, and the marker appended.
+	for _, b := range backups {
+		if b.Provider == cloudemu.HuaweiRDS && !strings.HasPrefix(b.Name, "nightly-"+time.Now().UTC().Format("20060102")+"-m") {
+			t.Errorf("RDS backup name = %q, want nightly-<date>-<marker>", b.Name)
+		}
+	}
+}
+
+func TestRunReportJSON(t *testing.T) {
+	f := newFixture(t, cloudemu.Options{})
+	rep := f.svc.Run(context.Background(), core.Trigger{}, f.jobs(t, fourClouds[0], "tencent-redis://ap-guangzhou/crs-missing0"))
+	b, _ := json.Marshal(rep)
+	var got struct {
+		Results []struct {
+			Status  string   `json:"status"`
+			TaskIDs []string `json:"task_ids"`
+			Error   *struct {
+				Kind, Code, Message string
+			} `json:"error"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	ok, bad := got.Results[0], got.Results[1]
+	if ok.Status != "started" || ok.Error != nil || len(ok.TaskIDs) != 1 {
+		t.Fatalf("started result JSON = %s", b)
+	}
+	if bad.Status != "failed" || bad.Error == nil || bad.Error.Kind != "NotFound" || bad.Error.Code == "" || bad.TaskIDs == nil {
+		t.Fatalf("failed result JSON = %s", b)
+	}
+}
+
+func TestRetryThrottled(t *testing.T) {
+	f := newFixture(t, cloudemu.Options{})
+	f.emu.Inject(cloudemu.Fault{Kind: cloudemu.FaultThrottle, Provider: cloudemu.TencentRedis, Action: cloudemu.ActTencentBackup, Count: 2})
+	rep := f.svc.Run(context.Background(), core.Trigger{}, f.jobs(t, fourClouds[0]))
+	if r := rep.Results[0]; r.Status != core.StatusStarted || r.Attempts != 3 {
+		t.Fatalf("result = %+v, want started on the 3rd attempt", r)
+	}
+}
+
+// A lost response is ambiguous: the service must find the backup it started
+// instead of starting another.
+func TestAmbiguousFailureStartsOnce(t *testing.T) {
+	for _, url := range fourClouds {
+		scheme, _, _ := strings.Cut(url, ":")
+		t.Run(scheme, func(t *testing.T) {
+			f := newFixture(t, cloudemu.Options{BackupDuration: time.Minute})
+			f.emu.Inject(cloudemu.Fault{Kind: cloudemu.FaultLost, Provider: scheme, Count: 1})
+			rep := f.svc.Run(context.Background(), core.Trigger{DedupeKey: "k1"}, f.jobs(t, url))
+			backups := f.emu.Backups()
+			if len(backups) != 1 || !backups[0].Lost {
+				t.Fatalf("emulator backups = %+v, want exactly the one whose response was lost", backups)
+			}
+			r := rep.Results[0]
+			if r.Status != core.StatusStarted || len(r.TaskIDs) != 1 || r.TaskIDs[0] != backups[0].TaskID {
+				t.Fatalf("result = %+v, want the lost backup %s adopted", r, backups[0].TaskID)
+			}
+		})
+	}
+}
+
+func TestPermanentErrorNotRetried(t *testing.T) {
+	f := newFixture(t, cloudemu.Options{})
+	rep := f.svc.Run(context.Background(), core.Trigger{}, f.jobs(t, "huawei-dcs://cn-north-4/"+cloudemu.DCSSingleNode+"?project_id="+cloudemu.HuaweiProject))
+	r := rep.Results[0]
+	if r.Status != core.StatusFailed || r.Attempts != 1 || r.Error.Kind != errkind.Unsupported {
+		t.Fatalf("result = %+v, want one attempt failing Unsupported", r)
+	}
+	if n := len(f.emu.Requests()); n != 1 {
+		t.Fatalf("emulator saw %d requests, want 1", n)
+	}
+}
+
+func TestPerProviderBound(t *testing.T) {
+	f := newFixture(t, cloudemu.Options{Generate: 12, Rates: map[string]float64{cloudemu.TencentRedis: 0}})
+	f.svc.PerProvider = 3
+	f.emu.Inject(cloudemu.Fault{Kind: cloudemu.FaultLatency, Latency: 30 * time.Millisecond})
+	var urls []string
+	for _, in := range f.emu.Instances() {
+		if in.Provider == cloudemu.TencentRedis && strings.HasPrefix(in.ID, "crs-gen") {
+			urls = append(urls, "tencent-redis://ap-guangzhou/"+in.ID)
+		}
+	}
+	rep := f.svc.Run(context.Background(), core.Trigger{}, f.jobs(t, urls...))
+	if !rep.OK() || len(rep.Results) != 12 {
+		t.Fatalf("report = %+v", rep.Counts())
+	}
+	if m := f.emu.Stats()["inflight.max"]; m != 3 {
+		t.Fatalf("at most %d calls were in flight, want exactly the bound 3", m)
+	}
+}
+
+func TestCanceledContext(t *testing.T) {
+	f := newFixture(t, cloudemu.Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	rep := f.svc.Run(ctx, core.Trigger{}, f.jobs(t, fourClouds...))
+	for _, r := range rep.Results {
+		if r.Status != core.StatusFailed || r.Error.Kind != errkind.Canceled {
+			t.Fatalf("result = %+v, want failed Canceled", r)
+		}
+	}
+	if n := len(f.emu.Backups()); n != 0 {
+		t.Fatalf("a canceled run started %d backups", n)
+	}
+}
+
+func TestUnknownSchemeFails(t *testing.T) {
+	f := newFixture(t, cloudemu.Options{})
+	tg, _ := providers.ParseUnchecked("mongo-atlas://us-east-1/c1")
+	rep := f.svc.Run(context.Background(), core.Trigger{}, []core.Job{{Target: tg}})
+	if r := rep.Results[0]; r.Status != core.StatusFailed || r.Error.Kind != errkind.InvalidArgument || !strings.Contains(r.Error.Message, "tencent-redis") {
+		t.Fatalf("result = %+v, want InvalidArgument listing the known schemes", r)
+	}
+}
+
+func TestMarkerIsStable(t *testing.T) {
+	a, _ := providers.ParseUnchecked(fourClouds[0])
+	b, _ := providers.ParseUnchecked(fourClouds[1])
+	if core.Marker("k", a) != core.Marker("k", a) || core.Marker("k", a) == core.Marker("k", b) || core.Marker("k", a) == core.Marker("j", a) {
+		t.Fatal("markers must be equal for equal (key, target) and differ otherwise")
+	}
+	if m := core.Marker("k", a); len(m) != 13 || m[0] != 'm' {
+		t.Fatalf("marker %q: want m + 12 hex digits", m)
+	}
+}

@@ -1,0 +1,104 @@
+// Package storetest is the conformance suite for core.Store implementations.
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/backupfn/backupfn/core"
+)
+
+// Run runs the suite; newStore returns a fresh, empty store for each test.
+func Run(t *testing.T, newStore func(t *testing.T) core.Store) {
+	ctx := context.Background()
+	started := core.Result{Target: "tencent-redis://ap-guangzhou/crs-1", Status: core.StatusStarted, TaskIDs: []string{"42"}, RequestID: "r1"}
+
+	t.Run("ClaimCompleteReplay", func(t *testing.T) {
+		s := newStore(t)
+		c, err := s.Claim(ctx, "k", time.Minute)
+		if err != nil || c.Token == "" || c.TakenOver || c.Held || c.Done != nil {
+			t.Fatalf("first claim = %+v, %v; want a fresh lease", c, err)
+		}
+		if c2, _ := s.Claim(ctx, "k", time.Minute); !c2.Held {
+			t.Fatalf("claim while held = %+v, want Held", c2)
+		}
+		if err := s.Complete(ctx, "k", c.Token, started, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		c3, err := s.Claim(ctx, "k", time.Minute)
+		if err != nil || c3.Done == nil || c3.Done.TaskIDs[0] != "42" || c3.Token != "" {
+			t.Fatalf("claim after complete = %+v, %v; want the stored result", c3, err)
+		}
+	})
+	t.Run("ReleaseThenTakeOver", func(t *testing.T) {
+		s := newStore(t)
+		c, _ := s.Claim(ctx, "k", time.Minute)
+		if err := s.Release(ctx, "k", c.Token); err != nil {
+			t.Fatal(err)
+		}
+		c2, err := s.Claim(ctx, "k", time.Minute)
+		if err != nil || c2.Token == "" || !c2.TakenOver {
+			t.Fatalf("claim after release = %+v, %v; want a lease flagged TakenOver", c2, err)
+		}
+	})
+	t.Run("CrashedHolderLeaseLapses", func(t *testing.T) {
+		s := newStore(t)
+		c, _ := s.Claim(ctx, "k", 50*time.Millisecond)
+		time.Sleep(120 * time.Millisecond)
+		c2, err := s.Claim(ctx, "k", time.Minute)
+		if err != nil || c2.Token == "" || !c2.TakenOver {
+			t.Fatalf("claim after the lease lapsed = %+v, %v; want a TakenOver lease", c2, err)
+		}
+		// The crashed holder comes back late: it must not overwrite the new lease.
+		_ = s.Complete(ctx, "k", c.Token, started, time.Hour)
+		if c3, _ := s.Claim(ctx, "k", time.Minute); !c3.Held {
+			t.Fatalf("a stale token completed the key: %+v", c3)
+		}
+	})
+	t.Run("ResultExpires", func(t *testing.T) {
+		s := newStore(t)
+		c, _ := s.Claim(ctx, "k", time.Minute)
+		_ = s.Complete(ctx, "k", c.Token, started, 50*time.Millisecond)
+		time.Sleep(120 * time.Millisecond)
+		if c2, _ := s.Claim(ctx, "k", time.Minute); c2.Token == "" {
+			t.Fatalf("claim after the result's TTL = %+v, want a new lease", c2)
+		}
+	})
+	t.Run("OneWinnerUnderContention", func(t *testing.T) {
+		s := newStore(t)
+		var mu sync.Mutex
+		winners := 0
+		var wg sync.WaitGroup
+		for i := 0; i < 24; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c, err := s.Claim(ctx, "hot", time.Minute)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if c.Token != "" {
+					mu.Lock()
+					winners++
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		if winners != 1 {
+			t.Fatalf("%d concurrent claims won the lease, want exactly 1", winners)
+		}
+	})
+	t.Run("KeysAreIndependent", func(t *testing.T) {
+		s := newStore(t)
+		for i := 0; i < 3; i++ {
+			if c, _ := s.Claim(ctx, fmt.Sprint("k", i), time.Minute); c.Token == "" {
+				t.Fatalf("key %d: %+v", i, c)
+			}
+		}
+	})
+}

@@ -1,0 +1,121 @@
+// Package redisstore is a core.Store on Redis, for several function
+// instances that must agree on which backups a trigger already started.
+//
+// Each key is a Redis string: "lease:<token>" while a delivery holds it
+// (SET NX with an expiry, so a crashed holder's lease lapses), and
+// "done:<result JSON>" once the backup started. A companion "<key>:tried"
+// key remembers that some delivery tried, so a lapsed lease is reported as
+// TakenOver and the next holder looks for the backup before starting one.
+package redisstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/backupfn/backupfn/core"
+)
+
+// Store is a core.Store backed by Redis.
+type Store struct {
+	c      redis.UniversalClient
+	prefix string
+}
+
+var _ core.Store = (*Store)(nil)
+
+// New returns a Store using client c; keys are prefixed with prefix.
+func New(c redis.UniversalClient, prefix string) *Store {
+	return &Store{c: c, prefix: prefix}
+}
+
+// Open connects to a redis:// or rediss:// URL and checks it with PING.
+// Errors never include the URL's password.
+func Open(ctx context.Context, url, prefix string) (*Store, error) {
+	opt, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("idempotency store: bad Redis URL (want redis://[:password@]host:port[/db]): %s", redactURL(err.Error(), url))
+	}
+	c := redis.NewClient(opt)
+	if err := c.Ping(ctx).Err(); err != nil {
+		_ = c.Close()
+		return nil, fmt.Errorf("idempotency store: cannot reach Redis at %s: %s", opt.Addr, redactURL(err.Error(), url))
+	}
+	return New(c, prefix), nil
+}
+
+func redactURL(msg, url string) string { return strings.ReplaceAll(msg, url, "[redis url]") }
+
+// Close closes the client.
+func (s *Store) Close() error { return s.c.Close() }
+
+// claimScript: if the key is free, take the lease and mark the key tried;
+// return {status, value, tried}.
+var claimScript = redis.NewScript(`
+local v = redis.call("GET", KEYS[1])
+if v then return {"busy", v, 0} end
+local tried = redis.call("EXISTS", KEYS[2])
+redis.call("SET", KEYS[1], ARGV[1], "PX", ARGV[2])
+redis.call("SET", KEYS[2], "1", "PX", ARGV[3])
+return {"claimed", "", tried}
+`)
+
+// Claim implements core.Store.
+func (s *Store) Claim(ctx context.Context, key string, lease time.Duration) (core.Claim, error) {
+	tok := core.NewToken()
+	k := s.prefix + key
+	res, err := claimScript.Run(ctx, s.c, []string{k, k + ":tried"},
+		"lease:"+tok, lease.Milliseconds(), (48 * time.Hour).Milliseconds()).Slice()
+	if err != nil {
+		return core.Claim{}, err
+	}
+	status, _ := res[0].(string)
+	val, _ := res[1].(string)
+	tried, _ := res[2].(int64)
+	if status == "claimed" {
+		return core.Claim{Token: tok, TakenOver: tried == 1}, nil
+	}
+	if data, ok := strings.CutPrefix(val, "done:"); ok {
+		var r core.Result
+		if err := json.Unmarshal([]byte(data), &r); err != nil {
+			return core.Claim{}, fmt.Errorf("stored result for %s is not valid JSON: %v", key, err)
+		}
+		return core.Claim{Done: &r}, nil
+	}
+	return core.Claim{Held: true}, nil
+}
+
+// finishScript replaces the value only while the caller's lease holds it.
+var finishScript = redis.NewScript(`
+if redis.call("GET", KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[2] == "" then redis.call("DEL", KEYS[1]) return 1 end
+redis.call("SET", KEYS[1], ARGV[2], "PX", ARGV[3])
+return 1
+`)
+
+// Complete implements core.Store.
+func (s *Store) Complete(ctx context.Context, key, token string, r core.Result, ttl time.Duration) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	return s.finish(ctx, key, token, "done:"+string(b), ttl)
+}
+
+// Release implements core.Store.
+func (s *Store) Release(ctx context.Context, key, token string) error {
+	return s.finish(ctx, key, token, "", 0)
+}
+
+func (s *Store) finish(ctx context.Context, key, token, val string, ttl time.Duration) error {
+	err := finishScript.Run(ctx, s.c, []string{s.prefix + key}, "lease:"+token, val, max(ttl.Milliseconds(), 1)).Err()
+	if errors.Is(err, redis.Nil) {
+		return nil
+	}
+	return err
+}
