@@ -17,6 +17,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -31,11 +32,11 @@ type Config struct {
 	Targets  []Target            // in file order
 	Groups   map[string][]string // group name -> target names
 	Defaults Defaults
-	// Sinks, Policy and Idempotency are kept as YAML for the packages that
-	// own them; Load checks only their shape.
-	Sinks       []*yaml.Node
-	Policy      *yaml.Node
-	Idempotency *yaml.Node
+	Idempotency Idempotency
+	// Sinks and Policy are kept as YAML for the packages that own them;
+	// Load checks only their shape.
+	Sinks  []*yaml.Node
+	Policy *yaml.Node
 
 	reg    *providers.Registry
 	byName map[string]int
@@ -55,6 +56,45 @@ type Defaults struct {
 	Remark      string // Tencent and DCS backup remark
 	Name        string // RDS backup name, e.g. "backupfn-{trigger}-{date}"
 	Description string // RDS backup description
+}
+
+// Idempotency chooses where started backups are remembered, so a trigger
+// delivered twice starts each backup once: `store: memory` (one process, the
+// default) or `store: redis` with `url: ${REDIS_URL}` (several instances).
+type Idempotency struct {
+	Store string        // "memory" or "redis"
+	URL   string        // redis://[:password@]host:port[/db]; never printed
+	TTL   time.Duration // how long a started backup is remembered; default 24h
+}
+
+func (c *Config) decodeIdempotency(d *decoder, v *yaml.Node, p string) {
+	d.mapping(v, p, map[string]field{
+		"store": func(_, v *yaml.Node, p string) {
+			if s, ok := d.str(v, p); ok && s != "memory" && s != "redis" {
+				d.errorf(v, p, "unknown store %q: want memory or redis", s)
+			} else {
+				c.Idempotency.Store = s
+			}
+		},
+		"url": func(_, v *yaml.Node, p string) {
+			if s, ok := d.str(v, p); ok && !strings.HasPrefix(s, "redis://") && !strings.HasPrefix(s, "rediss://") {
+				d.errorf(v, p, "want a redis:// or rediss:// URL (write it as ${REDIS_URL} to keep its password out of the file)")
+			} else {
+				c.Idempotency.URL = s
+			}
+		},
+		"ttl": func(_, v *yaml.Node, p string) {
+			s, ok := d.str(v, p)
+			ttl, err := time.ParseDuration(s)
+			if ok && (err != nil || ttl < time.Minute) {
+				d.errorf(v, p, "ttl %q: want a duration of at least 1m, e.g. 24h", s)
+			}
+			c.Idempotency.TTL = ttl
+		},
+	})
+	if c.Idempotency.Store == "redis" && c.Idempotency.URL == "" {
+		d.errorf(v, p, "store: redis needs url: ${REDIS_URL}")
+	}
 }
 
 // Load reads and validates the config file at path. getenv expands ${ENV}
@@ -88,7 +128,7 @@ func Parse(name string, data []byte, reg *providers.Registry, getenv func(string
 		"defaults":    func(_, v *yaml.Node, p string) { c.decodeDefaults(d, v, p) },
 		"sinks":       func(_, v *yaml.Node, p string) { c.Sinks = d.sections(v, p) },
 		"policy":      func(_, v *yaml.Node, p string) { c.Policy = d.section(v, p) },
-		"idempotency": func(_, v *yaml.Node, p string) { c.Idempotency = d.section(v, p) },
+		"idempotency": func(_, v *yaml.Node, p string) { c.decodeIdempotency(d, v, p) },
 	})
 	if groupsNode != nil {
 		c.decodeGroups(d, groupsNode, "groups")

@@ -151,3 +151,20 @@ func TestResolve(t *testing.T) {
 		t.Fatalf("error %v: want a suggestion", err)
 	}
 }
+
+func TestIdempotencySection(t *testing.T) {
+	env := map[string]string{"REDIS_URL": "redis://:pw@127.0.0.1:6379/0"}
+	src := "targets:\n  a: tencent-redis://ap-guangzhou/crs-1\nidempotency:\n  store: redis\n  url: ${REDIS_URL}\n  ttl: 12h\n"
+	c, err := config.Parse("c.yaml", []byte(src), reg, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Idempotency.Store != "redis" || c.Idempotency.URL != env["REDIS_URL"] || c.Idempotency.TTL.Hours() != 12 {
+		t.Fatalf("idempotency = %+v", c.Idempotency)
+	}
+	bad := "targets:\n  a: tencent-redis://ap-guangzhou/crs-1\nidempotency:\n  store: etcd\n  ttl: soon\n  url: http://x\n"
+	_, err = config.Parse("c.yaml", []byte(bad), reg, noenv)
+	wantErrors(t, err, `c.yaml:4: idempotency.store: unknown store "etcd"`, `c.yaml:5: idempotency.ttl:`, "c.yaml:6: idempotency.url: want a redis://")
+	_, err = config.Parse("c.yaml", []byte("targets: {}\nidempotency: {store: redis}\n"), reg, noenv)
+	wantErrors(t, err, "c.yaml:2: idempotency: store: redis needs url")
+}

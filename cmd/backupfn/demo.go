@@ -103,8 +103,16 @@ func (a *app) follow(ctx context.Context, reg *providers.Registry, jobs []core.J
 				fmt.Fprintf(a.stderr, "  %-16s task %-36s %s (%s) after %s\n", tk.name, tk.id, st.State, st.Detail, time.Since(start).Round(100*time.Millisecond))
 			}
 		}
-		if len(state) < len(tasks) && !sleepFor(ctx, 250*time.Millisecond) {
-			return false
+		if len(state) < len(tasks) {
+			if a.isTerminal() {
+				fmt.Fprintf(a.stderr, "\r  %d of %d tasks running… %s\033[K", len(tasks)-len(state), len(tasks), time.Since(start).Round(100*time.Millisecond))
+			}
+			if !sleepFor(ctx, 250*time.Millisecond) {
+				return false
+			}
+			if a.isTerminal() {
+				fmt.Fprint(a.stderr, "\r\033[K")
+			}
 		}
 	}
 	names := make([]string, 0, len(state))

@@ -120,6 +120,10 @@ func (s *strList) Set(v string) error { *s = append(*s, v); return nil }
 var version = "dev"
 
 func (a *app) cmdVersion(_ context.Context, args []string) int {
+	fs := a.newFlags("version", "", "  backupfn version")
+	if code, ok := a.parseFlags(fs, args); !ok {
+		return code
+	}
 	fmt.Fprintf(a.stdout, "backupfn %s\n", version)
 	return exitOK
 }

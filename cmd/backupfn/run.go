@@ -172,14 +172,20 @@ type progressBar struct {
 // progress returns a progress display when stderr is a terminal and the run
 // has many targets, else nil.
 func (a *app) progress(total int) *progressBar {
-	f, ok := a.stderr.(*os.File)
-	if !ok || total < 8 {
-		return nil
-	}
-	if st, err := f.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
+	if total < 8 || !a.isTerminal() {
 		return nil
 	}
 	return &progressBar{a: a, total: total}
+}
+
+// isTerminal reports whether stderr is a terminal.
+func (a *app) isTerminal() bool {
+	f, ok := a.stderr.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 func (p *progressBar) done(_ int, r core.Result) {
