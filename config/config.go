@@ -28,10 +28,10 @@ import (
 
 // Config is a loaded, validated config file.
 type Config struct {
-	Path     string
-	Targets  []Target            // in file order
-	Groups   map[string][]string // group name -> target names
-	Defaults Defaults
+	Path        string
+	Targets     []Target            // in file order
+	Groups      map[string][]string // group name -> target names
+	Defaults    Defaults
 	Idempotency Idempotency
 	// Sinks and Policy are kept as YAML for the packages that own them;
 	// Load checks only their shape.
