@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"errors"
 	crand "crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -29,6 +30,9 @@ type Service struct {
 	Store Store
 	// StoreTTL is how long a started result is remembered; 0 means 24h.
 	StoreTTL time.Duration
+	// DeadlineMargin is how long before ctx's deadline the service stops
+	// starting backups (they are reported pending); 0 means 3s.
+	DeadlineMargin time.Duration
 	// OnResult, when set, is called as each job finishes (from several
 	// goroutines at once), e.g. to show progress.
 	OnResult func(i int, r Result)
@@ -170,14 +174,44 @@ func (s *Service) runJob(ctx context.Context, trig Trigger, j Job, vars map[stri
 	if err := p.Validate(t); err != nil {
 		return failed(res, err)
 	}
+	// Stop starting calls DeadlineMargin before the invocation's deadline:
+	// what is left is reported pending, for the platform's retry.
+	startBy, cancel := s.startWindow(ctx)
+	defer cancel()
 	sem := s.sem(t.Scheme)
 	select {
 	case sem <- struct{}{}:
-	case <-ctx.Done():
+	case <-startBy.Done():
+		if ctx.Err() == nil || errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return pending(res)
+		}
 		return failed(res, providers.TransportError(ctx, ctx.Err(), "not started: "+ctx.Err().Error()))
 	}
 	defer func() { <-sem }()
+	if startBy.Err() != nil {
+		return pending(res)
+	}
 	return s.startOnce(ctx, p, t, trig, marker, res)
+}
+
+// startWindow returns a context that ends DeadlineMargin before ctx's
+// deadline (or with ctx when it has none).
+func (s *Service) startWindow(ctx context.Context) (context.Context, context.CancelFunc) {
+	d, ok := ctx.Deadline()
+	if !ok {
+		return context.WithCancel(ctx)
+	}
+	margin := s.DeadlineMargin
+	if margin == 0 {
+		margin = 3 * time.Second
+	}
+	return context.WithDeadline(ctx, d.Add(-margin))
+}
+
+func pending(res Result) Result {
+	res.Status = StatusPending
+	res.Error = &ErrorInfo{Kind: errkind.DeadlineExceeded, Message: "not started before the invocation's deadline; deliver the trigger again to finish"}
+	return res
 }
 
 // startOnce starts t's backup unless the store says this trigger already

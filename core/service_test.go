@@ -206,3 +206,62 @@ func TestMarkerIsStable(t *testing.T) {
 		t.Fatalf("marker %q: want m + 12 hex digits", m)
 	}
 }
+
+// Near the invocation's deadline the service stops starting backups and
+// reports the rest pending; a second delivery finishes only those.
+func TestDeadlineLeavesPending(t *testing.T) {
+	f := newFixture(t, cloudemu.Options{Generate: 6, Rates: map[string]float64{cloudemu.TencentRedis: 0}})
+	f.svc.PerProvider = 1
+	f.svc.DeadlineMargin = 100 * time.Millisecond
+	f.svc.Store = &core.MemoryStore{}
+	f.emu.Inject(cloudemu.Fault{Kind: cloudemu.FaultLatency, Latency: 120 * time.Millisecond, Provider: cloudemu.TencentRedis})
+	var urls []string
+	for _, in := range f.emu.Instances() {
+		if strings.HasPrefix(in.ID, "crs-gen") {
+			urls = append(urls, "tencent-redis://ap-guangzhou/"+in.ID)
+		}
+	}
+	trig := core.Trigger{DedupeKey: "timer:nightly:2026-11-26T02:00:00Z"}
+	ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
+	defer cancel()
+	rep := f.svc.Run(ctx, trig, f.jobs(t, urls...))
+	c := rep.Counts()
+	if c[core.StatusPending] == 0 || c[core.StatusStarted] == 0 || c[core.StatusFailed] != 0 || !rep.Retryable() {
+		t.Fatalf("first delivery counts = %v, want some started, the rest pending, none failed", c)
+	}
+	if n := len(f.emu.Backups()); n != c[core.StatusStarted] {
+		t.Fatalf("emulator has %d backups, report says %d started", n, c[core.StatusStarted])
+	}
+	rep2 := f.svc.Run(context.Background(), trig, f.jobs(t, urls...))
+	c2 := rep2.Counts()
+	if c2[core.StatusAlreadyStarted] != c[core.StatusStarted] || c2[core.StatusStarted] != c[core.StatusPending] {
+		t.Fatalf("second delivery counts = %v after %v: want the started replayed and the pending started", c2, c)
+	}
+	if n := len(f.emu.Backups()); n != len(urls) {
+		t.Fatalf("emulator has %d backups, want exactly %d (one per target)", n, len(urls))
+	}
+}
+
+// A trigger delivered three times at once to three services sharing a store
+// starts each backup once.
+func TestConcurrentRedeliveryStartsOnce(t *testing.T) {
+	f := newFixture(t, cloudemu.Options{})
+	store := &core.MemoryStore{}
+	trig := core.Trigger{DedupeKey: "sqs:msg-1"}
+	jobs := f.jobs(t, fourClouds...)
+	reps := make(chan core.Report, 3)
+	for i := 0; i < 3; i++ {
+		svc := &core.Service{Registry: f.reg, Store: store, Retry: f.svc.Retry}
+		go func() { reps <- svc.Run(context.Background(), trig, jobs) }()
+	}
+	started, already := 0, 0
+	for i := 0; i < 3; i++ {
+		r := <-reps
+		c := r.Counts()
+		started += c[core.StatusStarted]
+		already += c[core.StatusAlreadyStarted]
+	}
+	if started != 4 || already != 8 || len(f.emu.Backups()) != 4 {
+		t.Fatalf("started %d, already-started %d, emulator backups %d; want 4, 8, 4", started, already, len(f.emu.Backups()))
+	}
+}
