@@ -182,14 +182,11 @@ func (s *Service) runJob(ctx context.Context, trig Trigger, j Job, vars map[stri
 	select {
 	case sem <- struct{}{}:
 	case <-startBy.Done():
-		if ctx.Err() == nil || errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return pending(res)
-		}
-		return failed(res, providers.TransportError(ctx, ctx.Err(), "not started: "+ctx.Err().Error()))
+		return notStarted(ctx, res)
 	}
 	defer func() { <-sem }()
 	if startBy.Err() != nil {
-		return pending(res)
+		return notStarted(ctx, res)
 	}
 	return s.startOnce(ctx, p, t, trig, marker, res)
 }
@@ -206,6 +203,15 @@ func (s *Service) startWindow(ctx context.Context) (context.Context, context.Can
 		margin = 3 * time.Second
 	}
 	return context.WithDeadline(ctx, d.Add(-margin))
+}
+
+// notStarted reports a job not started: pending when the deadline is near,
+// failed Canceled when the caller gave up.
+func notStarted(ctx context.Context, res Result) Result {
+	if err := ctx.Err(); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return failed(res, providers.TransportError(ctx, err, "not started: "+err.Error()))
+	}
+	return pending(res)
 }
 
 func pending(res Result) Result {
