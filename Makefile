@@ -1,10 +1,10 @@
-# backupfn — see README.md. Targets: demo test build lint.
+# backupfn — see README.md. Targets: demo test build lint dist.
 GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 BUILD   := CGO_ENABLED=0 $(GO) build -trimpath -ldflags="$(LDFLAGS)"
 
-.PHONY: demo test build lint clean
+.PHONY: demo test build lint dist clean
 
 ## demo: back up four clouds on the embedded emulator (no credentials, no network)
 demo:
@@ -22,6 +22,24 @@ build:
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+
+## dist: the function packages (reproducible zips with run bits) for each platform
+dist:
+	@mkdir -p dist/bin
+	GOOS=linux GOARCH=amd64 $(BUILD) -o dist/bin/scf ./functions/scf
+	GOOS=linux GOARCH=amd64 $(BUILD) -o dist/bin/fc ./functions/fc
+	GOOS=linux GOARCH=amd64 $(BUILD) -tags lambda.norpc -o dist/bin/lambda-amd64 ./functions/lambda
+	GOOS=linux GOARCH=arm64 $(BUILD) -tags lambda.norpc -o dist/bin/lambda-arm64 ./functions/lambda
+	GOOS=linux GOARCH=amd64 $(BUILD) -o dist/bin/http ./functions/http
+	printf '#!/bin/sh\n# FunctionGraph and FC custom runtimes start this; it listens on $$PORT, 8000 on FunctionGraph, else 9000.\nexec "$$(dirname "$$0")/backupfn-http"\n' > dist/bin/bootstrap
+	printf '#!/bin/sh\n# SCF web functions start this; they expect port 9000.\nPORT=9000 exec "$$(dirname "$$0")/backupfn-http"\n' > dist/bin/scf_bootstrap
+	$(GO) run ./internal/mkzip -o dist/scf.zip main=dist/bin/scf:0755
+	$(GO) run ./internal/mkzip -o dist/fc.zip main=dist/bin/fc:0755
+	$(GO) run ./internal/mkzip -o dist/lambda-amd64.zip bootstrap=dist/bin/lambda-amd64:0755
+	$(GO) run ./internal/mkzip -o dist/lambda-arm64.zip bootstrap=dist/bin/lambda-arm64:0755
+	$(GO) run ./internal/mkzip -o dist/http.zip bootstrap=dist/bin/bootstrap:0755 scf_bootstrap=dist/bin/scf_bootstrap:0755 backupfn-http=dist/bin/http:0755
+	@$(GO) run ./internal/mkzip -list dist/*.zip
+	@ls -l dist/*.zip
 
 clean:
 	rm -rf bin dist

@@ -43,6 +43,8 @@ func commands() []command {
 		{"emulator", "serve the local cloud emulator (all four APIs on one port)", (*app).cmdEmulator},
 		{"validate", "check a config file and print every error with its line", (*app).cmdValidate},
 		{"status", "print the state of a backup task", (*app).cmdStatus},
+		{"invoke", "run one platform event through that platform's function, locally", (*app).cmdInvoke},
+		{"serve", "run the HTTP function (POST /v1/backups, /v1/events, /v1/slack/command)", (*app).cmdServe},
 		{"demo", "run a nightly backup of four clouds on the embedded emulator", (*app).cmdDemo},
 		{"version", "print the version", (*app).cmdVersion},
 	}

@@ -1,0 +1,186 @@
+// Package handler is what every entrypoint shares: it builds the backup
+// service from the config and the environment, runs decoded triggers, and
+// serves the authenticated HTTP API. The functions/* binaries adapt their
+// platform's runtime library to it in a page each; the CLI's invoke and
+// serve commands use it too, so a local run takes exactly the same path.
+package handler
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/backupfn/backupfn/config"
+	"github.com/backupfn/backupfn/core"
+	"github.com/backupfn/backupfn/core/errkind"
+	"github.com/backupfn/backupfn/providers"
+	"github.com/backupfn/backupfn/providers/all"
+	"github.com/backupfn/backupfn/store/redisstore"
+)
+
+// Options configure a Handler. Zero values read the process environment.
+type Options struct {
+	Platform string              // scf, fc, lambda, functiongraph, http
+	Getenv   func(string) string // nil means os.Getenv
+	// ConfigPath overrides BACKUPFN_CONFIG; ConfigYAML overrides both.
+	ConfigPath string
+	ConfigYAML []byte
+	Now        func() time.Time
+}
+
+// Handler runs triggers. It is safe for concurrent use.
+type Handler struct {
+	Platform string
+	Config   *config.Config
+	Registry *providers.Registry
+	Service  *core.Service
+	// HTTPClient posts chat replies; nil means a client with a 10s timeout.
+	HTTPClient *http.Client
+
+	getenv  func(string) string
+	now     func() time.Time
+	secrets [][]byte
+	slack   []byte
+}
+
+// New builds a Handler: the config from ConfigYAML, BACKUPFN_CONFIG_INLINE
+// (the YAML itself), BACKUPFN_CONFIG (a path), or config.yaml beside the
+// binary, in that order; with no config at all, only target URLs are
+// accepted. It connects the idempotency store the config names.
+func New(ctx context.Context, o Options) (*Handler, error) {
+	h := &Handler{Platform: o.Platform, getenv: o.Getenv, now: o.Now}
+	if h.getenv == nil {
+		h.getenv = os.Getenv
+	}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	h.Registry = all.New(providers.Config{Getenv: h.getenv})
+	cfg, err := loadConfig(o, h.getenv, h.Registry)
+	if err != nil {
+		return nil, err
+	}
+	h.Config = cfg
+	store, err := OpenStore(ctx, cfg.Idempotency)
+	if err != nil {
+		return nil, err
+	}
+	h.Service = &core.Service{Registry: h.Registry, Store: store, StoreTTL: cfg.Idempotency.TTL, Now: o.Now}
+	if s := h.getenv("BACKUPFN_WEBHOOK_SECRET"); s != "" {
+		h.secrets = append(h.secrets, []byte(s))
+	}
+	if s := h.getenv("BACKUPFN_WEBHOOK_SECRET_PREVIOUS"); s != "" {
+		h.secrets = append(h.secrets, []byte(s)) // accepted while a secret rotates
+	}
+	if s := h.getenv("SLACK_SIGNING_SECRET"); s != "" {
+		h.slack = []byte(s)
+	}
+	return h, nil
+}
+
+func loadConfig(o Options, getenv func(string) string, reg *providers.Registry) (*config.Config, error) {
+	if o.ConfigYAML != nil {
+		return config.Parse("config", o.ConfigYAML, reg, getenv)
+	}
+	if inline := getenv("BACKUPFN_CONFIG_INLINE"); inline != "" {
+		return config.Parse("BACKUPFN_CONFIG_INLINE", []byte(inline), reg, getenv)
+	}
+	path := o.ConfigPath
+	if path == "" {
+		path = getenv("BACKUPFN_CONFIG")
+	}
+	if path != "" {
+		return config.Load(path, reg, getenv)
+	}
+	if exe, err := os.Executable(); err == nil {
+		beside := filepath.Join(filepath.Dir(exe), "config.yaml")
+		if _, err := os.Stat(beside); err == nil {
+			return config.Load(beside, reg, getenv)
+		}
+	}
+	return config.Empty(reg), nil
+}
+
+// OpenStore returns the idempotency store the config names: Redis, or an
+// in-memory store (one process) by default.
+func OpenStore(ctx context.Context, c config.Idempotency) (core.Store, error) {
+	if c.Store != "redis" {
+		return &core.MemoryStore{}, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	return redisstore.Open(ctx, c.URL, "backupfn:")
+}
+
+// Run resolves a trigger's targets and groups and starts the backups. The
+// error is non-nil only when the trigger cannot be resolved (unknown target
+// or group): nothing was started, and redelivering will not help.
+func (h *Handler) Run(ctx context.Context, trig core.Trigger) (core.Report, error) {
+	if trig.Platform == "" {
+		trig.Platform = h.Platform
+	}
+	jobs, err := h.Config.Resolve(trig.Targets, trig.Groups)
+	if err != nil {
+		return core.Report{Results: []core.Result{}}, err
+	}
+	return h.Service.Run(ctx, trig, jobs), nil
+}
+
+// Outcome is the result of one message of an event.
+type Outcome struct {
+	ID     string      `json:"id,omitempty"`
+	Report core.Report `json:"report"`
+	Err    error       `json:"-"`
+	// Retry is true when redelivering the message could finish work this
+	// run did not (a retryable failure or a deadline); false when it
+	// succeeded or can never succeed (a malformed message, an unknown target).
+	Retry bool `json:"retry"`
+}
+
+// ErrorKind returns the kind of o.Err, or OK.
+func (o Outcome) ErrorKind() errkind.Kind { return errkind.KindOf(o.Err) }
+
+// Failed reports whether the message did not fully succeed.
+func (o Outcome) Failed() bool { return o.Err != nil || !o.Report.OK() }
+
+func outcome(id string, rep core.Report, err error) Outcome {
+	return Outcome{ID: id, Report: rep, Err: err, Retry: err == nil && rep.Retryable()}
+}
+
+// errorBody is the JSON error shape of every HTTP-facing entrypoint.
+func errorBody(err error) map[string]any {
+	msg := err.Error()
+	var e *errkind.Error
+	if errors.As(err, &e) && e.Message != "" && !isJoined(err) {
+		msg = e.Message
+	}
+	return map[string]any{"error": map[string]string{"kind": errkind.KindOf(err).String(), "message": msg}}
+}
+
+func isJoined(err error) bool {
+	_, ok := err.(interface{ Unwrap() []error })
+	return ok
+}
+
+func (h *Handler) client() *http.Client {
+	if h.HTTPClient != nil {
+		return h.HTTPClient
+	}
+	return &http.Client{Timeout: 10 * time.Second}
+}
+
+// ListenAddr is the HTTP function's address: $PORT (Knative, Cloud Run),
+// else 8000 on FunctionGraph (RUNTIME_FUNC_NAME set), else 9000 (SCF web
+// functions, FC custom runtimes).
+func ListenAddr(getenv func(string) string) string {
+	if p := getenv("PORT"); p != "" {
+		return ":" + p
+	}
+	if getenv("RUNTIME_FUNC_NAME") != "" {
+		return ":8000"
+	}
+	return ":9000"
+}

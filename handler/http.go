@@ -1,0 +1,231 @@
+package handler
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/backupfn/backupfn/core"
+	"github.com/backupfn/backupfn/core/errkind"
+	"github.com/backupfn/backupfn/events"
+	"github.com/backupfn/backupfn/providers"
+)
+
+// MaxBody is the largest request body accepted.
+const MaxBody = 1 << 20
+
+// Response is a platform-neutral HTTP answer.
+type Response struct {
+	Status      int
+	ContentType string
+	Body        []byte
+}
+
+func jsonResponse(status int, v any) Response {
+	b, _ := json.MarshalIndent(v, "", "  ")
+	return Response{Status: status, ContentType: "application/json", Body: append(b, '\n')}
+}
+
+func errorResponse(status int, err error) Response { return jsonResponse(status, errorBody(err)) }
+
+// route returns the API route of a path, ignoring any stage or prefix before
+// /v1/ (API gateways add one): "/prod/v1/backups" → "/v1/backups".
+func route(path string) string {
+	if i := strings.LastIndex(path, "/v1/"); i >= 0 {
+		return strings.TrimSuffix(path[i:], "/")
+	}
+	return strings.TrimSuffix(path, "/")
+}
+
+// HandleHTTP serves one request of the HTTP API, from a real HTTP server or
+// from an API gateway / HTTP trigger event: GET /healthz; POST /v1/backups,
+// /v1/events and /v1/slack/command, each authenticated before anything is
+// decoded. async lets the Slack route answer at once and post the result to
+// response_url later (a long-running server); without it the result is the
+// answer (serverless platforms stop work after the response).
+func (h *Handler) HandleHTTP(ctx context.Context, r *events.HTTPRequest, async bool) Response {
+	rt := route(r.Path)
+	switch {
+	case rt == "/healthz" || rt == "":
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			return errorResponse(http.StatusMethodNotAllowed, errkind.New(errkind.InvalidArgument, "use GET /healthz"))
+		}
+		return jsonResponse(http.StatusOK, map[string]string{"status": "ok"})
+	case rt != "/v1/backups" && rt != "/v1/events" && rt != "/v1/slack/command":
+		return errorResponse(http.StatusNotFound, errkind.New(errkind.NotFound, "no route %s: want POST /v1/backups, /v1/events, /v1/slack/command or GET /healthz", rt))
+	case r.Method != http.MethodPost:
+		return errorResponse(http.StatusMethodNotAllowed, errkind.New(errkind.InvalidArgument, "%s %s: use POST", r.Method, rt))
+	case len(r.Body) > MaxBody:
+		return errorResponse(http.StatusRequestEntityTooLarge, errkind.New(errkind.InvalidArgument, "body is %d bytes, over the %d-byte limit", len(r.Body), MaxBody))
+	}
+	if err := h.authenticate(rt, r); err != nil {
+		return errorResponse(http.StatusUnauthorized, &errkind.Error{Kind: errkind.Unauthenticated, Message: strings.TrimPrefix(err.Error(), "unauthenticated: ")})
+	}
+	ev, err := events.DecodeHTTP(r, h.Platform)
+	if err != nil {
+		return errorResponse(http.StatusBadRequest, &errkind.Error{Kind: errkind.InvalidArgument, Message: err.Error(), Err: err})
+	}
+	if rt == "/v1/slack/command" {
+		cmd, _ := events.ParseSlashCommand(r.Body) // decoded above: only its response_url is needed
+		return h.slackCommand(ctx, ev, cmd.ResponseURL, async)
+	}
+	return h.runHTTP(ctx, ev)
+}
+
+func (h *Handler) authenticate(rt string, r *events.HTTPRequest) error {
+	if rt == "/v1/slack/command" {
+		return VerifySlack(h.slack, r.Header, r.Body, h.now())
+	}
+	return VerifySignature(h.secrets, r.Header.Get(SignatureHeader), r.Body, h.now())
+}
+
+// runHTTP runs every message of a decoded request; the answer is the report
+// of `backupfn run --json` (all messages' results together).
+func (h *Handler) runHTTP(ctx context.Context, ev events.Event) Response {
+	all := core.Report{Results: []core.Result{}}
+	for _, m := range ev.Messages {
+		if m.Err != nil {
+			return errorResponse(http.StatusBadRequest, &errkind.Error{Kind: errkind.InvalidArgument, Message: m.Err.Error(), Err: m.Err})
+		}
+	}
+	for _, m := range ev.Messages {
+		rep, err := h.Run(ctx, m.Trigger)
+		if err != nil {
+			return errorResponse(http.StatusBadRequest, err)
+		}
+		all.Results = append(all.Results, rep.Results...)
+	}
+	return jsonResponse(reportStatus(all), all)
+}
+
+// reportStatus: 200 when every target started, 503 when what failed may
+// succeed on a retry, 502 when a cloud refused for good.
+func reportStatus(rep core.Report) int {
+	switch {
+	case rep.OK():
+		return http.StatusOK
+	case rep.Retryable():
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusBadGateway
+}
+
+// ServeHTTP adapts net/http to HandleHTTP (the long-running server:
+// functions/http, backupfn serve). FunctionGraph's X-CFF-Security-* headers
+// become the Huawei credentials of the request.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, req.Body, MaxBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		status := http.StatusBadRequest
+		if errors.As(err, &mbe) {
+			status = http.StatusRequestEntityTooLarge
+			err = fmt.Errorf("body is over the %d-byte limit", MaxBody)
+		}
+		writeResponse(w, errorResponse(status, errkind.New(errkind.InvalidArgument, "reading the body: %v", err)))
+		return
+	}
+	ctx := req.Context()
+	if ak, sk := req.Header.Get("X-CFF-Security-Access-Key"), req.Header.Get("X-CFF-Security-Secret-Key"); ak != "" && sk != "" {
+		ctx = providers.WithCredentials(ctx, providers.Huawei, providers.Credentials{ID: ak, Secret: sk, Token: req.Header.Get("X-CFF-Security-Token")})
+	}
+	r := &events.HTTPRequest{Method: req.Method, Path: req.URL.Path, Header: req.Header, Query: req.URL.Query(),
+		Body: body, SourceIP: req.RemoteAddr, RequestID: req.Header.Get("X-CFF-Request-Id")}
+	writeResponse(w, h.HandleHTTP(ctx, r, true))
+}
+
+func writeResponse(w http.ResponseWriter, r Response) {
+	w.Header().Set("Content-Type", r.ContentType)
+	w.WriteHeader(r.Status)
+	_, _ = w.Write(r.Body)
+}
+
+// slackCommand answers a slash command. With async it acknowledges at once
+// and posts the result to response_url; otherwise the result is the answer.
+func (h *Handler) slackCommand(ctx context.Context, ev events.Event, responseURL string, async bool) Response {
+	switch {
+	case len(ev.Messages) == 0: // Slack's ssl_check ping
+		return Response{Status: http.StatusOK, ContentType: "text/plain"}
+	case ev.Messages[0].Err != nil:
+		msg := ev.Messages[0].Err.Error() + "\n" + events.SlackUsage
+		return jsonResponse(http.StatusOK, map[string]string{"response_type": "ephemeral", "text": msg})
+	}
+	m := ev.Messages[0]
+	if !async || responseURL == "" {
+		rep, err := h.Run(ctx, m.Trigger)
+		return jsonResponse(http.StatusOK, slackMessage(SlackText(m.Trigger, rep, err)))
+	}
+	go func() {
+		// The request's context ends with the acknowledgement: run detached.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Minute)
+		defer cancel()
+		rep, err := h.Run(ctx, m.Trigger)
+		_ = h.postJSON(ctx, responseURL, slackMessage(SlackText(m.Trigger, rep, err)))
+	}()
+	return jsonResponse(http.StatusOK, slackMessage(fmt.Sprintf("Starting backups of %s…", describe(m.Trigger))))
+}
+
+func slackMessage(text string) map[string]string {
+	return map[string]string{"response_type": "in_channel", "text": text}
+}
+
+func describe(t core.Trigger) string {
+	var parts []string
+	for _, g := range t.Groups {
+		parts = append(parts, "group "+g)
+	}
+	parts = append(parts, t.Targets...)
+	return strings.Join(parts, ", ")
+}
+
+// SlackText renders a report as a short chat message.
+func SlackText(t core.Trigger, rep core.Report, err error) string {
+	if err != nil {
+		return fmt.Sprintf("Backup of %s not started: %s", describe(t), errorBody(err)["error"].(map[string]string)["message"])
+	}
+	var b strings.Builder
+	c := rep.Counts()
+	fmt.Fprintf(&b, "Backup of %s: %d started", describe(t), c[core.StatusStarted]+c[core.StatusAlreadyStarted])
+	if n := c[core.StatusFailed] + c[core.StatusPending]; n > 0 {
+		fmt.Fprintf(&b, ", %d not started", n)
+	}
+	for _, r := range rep.Results {
+		name := r.Name
+		if name == "" {
+			name = r.Instance
+		}
+		if r.Error != nil {
+			fmt.Fprintf(&b, "\n• %s: failed: %s", name, r.Error.Message)
+		} else {
+			fmt.Fprintf(&b, "\n• %s: task %s", name, strings.Join(r.TaskIDs, ", "))
+		}
+	}
+	return b.String()
+}
+
+func (h *Handler) postJSON(ctx context.Context, url string, v any) error {
+	b, _ := json.Marshal(v)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(b))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := h.client().Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		return fmt.Errorf("POST response_url: %s", resp.Status)
+	}
+	return nil
+}
+
+// HTTPRequest is events.HTTPRequest, re-exported for callers of HandleHTTP.
+type HTTPRequest = events.HTTPRequest
