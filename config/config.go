@@ -24,6 +24,7 @@ import (
 	"github.com/backupfn/backupfn/core"
 	"github.com/backupfn/backupfn/core/errkind"
 	"github.com/backupfn/backupfn/providers"
+	"github.com/backupfn/backupfn/sinks"
 )
 
 // Config is a loaded, validated config file.
@@ -33,9 +34,10 @@ type Config struct {
 	Groups      map[string][]string // group name -> target names
 	Defaults    Defaults
 	Idempotency Idempotency
-	// Sinks and Policy are kept as YAML for the packages that own them;
-	// Load checks only their shape.
-	Sinks  []*yaml.Node
+	// Sinks are the sinks: entries, decoded; sinks/all checks each against
+	// its type. Secrets in them must be ${ENV} references (Spec.FromEnv).
+	Sinks []sinks.Spec
+	// Policy is kept as YAML for the package that owns it.
 	Policy *yaml.Node
 
 	reg    *providers.Registry
@@ -126,7 +128,7 @@ func Parse(name string, data []byte, reg *providers.Registry, getenv func(string
 		"targets":     func(_, v *yaml.Node, p string) { c.decodeTargets(d, v, p) },
 		"groups":      func(_, v *yaml.Node, _ string) { groupsNode = v },
 		"defaults":    func(_, v *yaml.Node, p string) { c.decodeDefaults(d, v, p) },
-		"sinks":       func(_, v *yaml.Node, p string) { c.Sinks = d.sections(v, p) },
+		"sinks":       func(_, v *yaml.Node, p string) { c.Sinks = d.sinks(v, p) },
 		"policy":      func(_, v *yaml.Node, p string) { c.Policy = d.section(v, p) },
 		"idempotency": func(_, v *yaml.Node, p string) { c.decodeIdempotency(d, v, p) },
 	})
@@ -155,22 +157,6 @@ func (d *decoder) section(v *yaml.Node, p string) *yaml.Node {
 		return nil
 	}
 	return v
-}
-
-func (d *decoder) sections(v *yaml.Node, p string) []*yaml.Node {
-	if v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
-		return nil
-	}
-	if v.Kind != yaml.SequenceNode {
-		d.errorf(v, p, "want a list of sinks, e.g. - {type: webhook, url: ...}, got %s", kindName(v))
-		return nil
-	}
-	for i, s := range v.Content {
-		if s.Kind != yaml.MappingNode {
-			d.errorf(s, fmt.Sprintf("%s[%d]", p, i), "want a mapping with a type: key, got %s", kindName(s))
-		}
-	}
-	return v.Content
 }
 
 func (c *Config) decodeDefaults(d *decoder, v *yaml.Node, p string) {

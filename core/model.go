@@ -82,6 +82,16 @@ type Result struct {
 // Report is the outcome of one trigger.
 type Report struct {
 	Results []Result `json:"results"`
+	// Sinks says where the results were published, and what failed.
+	Sinks []SinkStatus `json:"sinks,omitempty"`
+}
+
+// SinkStatus is one sink's publishing outcome for a run.
+type SinkStatus struct {
+	Sink     string `json:"sink"`
+	OK       bool   `json:"ok"`
+	Attempts int    `json:"attempts"`
+	Error    string `json:"error,omitempty"`
 }
 
 // Counts returns how many results have each status.

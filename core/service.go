@@ -37,7 +37,6 @@ type Service struct {
 	// goroutines at once), e.g. to show progress.
 	OnResult func(i int, r Result)
 
-	once sync.Once
 	sems map[string]chan struct{}
 	mu   sync.Mutex
 }
@@ -107,6 +106,14 @@ func (s *Service) sem(scheme string) chan struct{} {
 // returns one result per job in the jobs' order. It never returns early: a
 // canceled ctx turns the remaining jobs into failed (Canceled) results.
 func (s *Service) Run(ctx context.Context, trig Trigger, jobs []Job) Report {
+	return s.RunWithin(ctx, trig, jobs, s.DeadlineMargin)
+}
+
+// RunWithin is Run with its own deadline margin (0 means 3s): backups not
+// started margin before ctx's deadline are reported pending.
+func (s *Service) RunWithin(ctx context.Context, trig Trigger, jobs []Job, margin time.Duration) Report {
+	startBy, cancel := startWindow(ctx, margin)
+	defer cancel()
 	rep := Report{Results: make([]Result, len(jobs))}
 	when := trig.Time
 	if when.IsZero() {
@@ -122,7 +129,7 @@ func (s *Service) Run(ctx context.Context, trig Trigger, jobs []Job) Report {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			rep.Results[i] = s.runJob(ctx, trig, j, vars, Marker(salt, j.Target))
+			rep.Results[i] = s.runJob(ctx, startBy, trig, j, vars, Marker(salt, j.Target))
 			if s.OnResult != nil {
 				s.OnResult(i, rep.Results[i])
 			}
@@ -159,7 +166,7 @@ func failed(res Result, err error) Result {
 	return res
 }
 
-func (s *Service) runJob(ctx context.Context, trig Trigger, j Job, vars map[string]string, marker string) Result {
+func (s *Service) runJob(ctx, startBy context.Context, trig Trigger, j Job, vars map[string]string, marker string) Result {
 	res := newResult(j)
 	p, err := s.Registry.Lookup(j.Target.Scheme)
 	if err != nil {
@@ -174,10 +181,8 @@ func (s *Service) runJob(ctx context.Context, trig Trigger, j Job, vars map[stri
 	if err := p.Validate(t); err != nil {
 		return failed(res, err)
 	}
-	// Stop starting calls DeadlineMargin before the invocation's deadline:
-	// what is left is reported pending, for the platform's retry.
-	startBy, cancel := s.startWindow(ctx)
-	defer cancel()
+	// Stop starting calls before the invocation's deadline (startBy ends
+	// first): what is left is reported pending, for the platform's retry.
 	sem := s.sem(t.Scheme)
 	select {
 	case sem <- struct{}{}:
@@ -193,12 +198,11 @@ func (s *Service) runJob(ctx context.Context, trig Trigger, j Job, vars map[stri
 
 // startWindow returns a context that ends DeadlineMargin before ctx's
 // deadline (or with ctx when it has none).
-func (s *Service) startWindow(ctx context.Context) (context.Context, context.CancelFunc) {
+func startWindow(ctx context.Context, margin time.Duration) (context.Context, context.CancelFunc) {
 	d, ok := ctx.Deadline()
 	if !ok {
 		return context.WithCancel(ctx)
 	}
-	margin := s.DeadlineMargin
 	if margin == 0 {
 		margin = 3 * time.Second
 	}

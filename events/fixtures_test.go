@@ -151,3 +151,10 @@ func TestDecodeDirectInvoke(t *testing.T) {
 			Targets: strs("orders-redis", "tencent-redis://ap-guangzhou/crs-5a4py64p?remark=manual")}}})
 	}
 }
+
+func TestSCFTimerTypeCaseInsensitive(t *testing.T) {
+	ev, err := DecodeSCF([]byte(`{"Type":"timer","TriggerName":"EveryDay","Time":"2019-02-21T11:49:00Z","Message":"nightly"}`))
+	if err != nil || ev.Kind != KindSCFTimer || len(ev.Messages) != 1 || ev.Messages[0].Trigger.Groups[0] != "nightly" {
+		t.Fatalf("lower-case timer type: %+v, %v", ev, err)
+	}
+}

@@ -1,5 +1,7 @@
 package events
 
+import "strings"
+
 // SCFTimerEvent is the payload of a Tencent SCF timer trigger.
 type SCFTimerEvent struct {
 	Type        string `json:"Type"`        // "Timer"
@@ -11,7 +13,7 @@ type SCFTimerEvent struct {
 const formatSCFTimer = "scf timer event"
 
 var scfKinds = []payloadKind{
-	{KindSCFTimer, `Type "Timer"`, func(p probe) bool { return p.str("Type") == "Timer" }, decodeSCFTimer},
+	{KindSCFTimer, `Type "Timer"`, func(p probe) bool { return strings.EqualFold(p.str("Type"), "Timer") }, decodeSCFTimer},
 	{KindSCFCMQ, "Records[0].CMQ", func(p probe) bool { _, ok := p.record0("CMQ"); return ok }, decodeSCFCMQ},
 	{KindSCFCKafka, "Records[0].Ckafka", func(p probe) bool { _, ok := p.record0("Ckafka"); return ok }, decodeSCFCKafka},
 	{KindSCFAPIGateway, "requestContext and httpMethod", func(p probe) bool {
@@ -31,7 +33,7 @@ func decodeSCFTimer(payload []byte) (Event, error) {
 	if err := unmarshal(formatSCFTimer, "", payload, &e); err != nil {
 		return Event{}, err
 	}
-	if e.Type != "Timer" {
+	if !strings.EqualFold(e.Type, "Timer") { // Tencent documents "Timer"; some docs show "timer"
 		return Event{}, fieldError(formatSCFTimer, "Type", `want "Timer", got %s`, quote(e.Type))
 	}
 	return timer{kind: KindSCFTimer, platform: PlatformSCF, format: formatSCFTimer,

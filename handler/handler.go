@@ -7,6 +7,7 @@ package handler
 
 import (
 	"context"
+	"io"
 	"errors"
 	"net/http"
 	"os"
@@ -18,6 +19,8 @@ import (
 	"github.com/backupfn/backupfn/core/errkind"
 	"github.com/backupfn/backupfn/providers"
 	"github.com/backupfn/backupfn/providers/all"
+	"github.com/backupfn/backupfn/sinks"
+	sinkall "github.com/backupfn/backupfn/sinks/all"
 	"github.com/backupfn/backupfn/store/redisstore"
 )
 
@@ -29,6 +32,10 @@ type Options struct {
 	ConfigPath string
 	ConfigYAML []byte
 	Now        func() time.Time
+	// HTTPClient is used by sinks and chat replies; nil means defaults.
+	HTTPClient *http.Client
+	// Log receives the log sink's JSON lines; nil means stdout.
+	Log io.Writer
 }
 
 // Handler runs triggers. It is safe for concurrent use.
@@ -39,6 +46,14 @@ type Handler struct {
 	Service  *core.Service
 	// HTTPClient posts chat replies; nil means a client with a 10s timeout.
 	HTTPClient *http.Client
+	// Publisher sends every run's result events: the log (always) and the
+	// config's sinks. Source is the events' source (the function's identity).
+	Publisher *sinks.Publisher
+	Source    string
+	// sharedStore is true when the idempotency store is shared (Redis): then
+	// a failed sink can ask the platform to retry, which replays the started
+	// backups as already-started and publishes again without starting any.
+	sharedStore bool
 
 	getenv  func(string) string
 	now     func() time.Time
@@ -51,7 +66,7 @@ type Handler struct {
 // binary, in that order; with no config at all, only target URLs are
 // accepted. It connects the idempotency store the config names.
 func New(ctx context.Context, o Options) (*Handler, error) {
-	h := &Handler{Platform: o.Platform, getenv: o.Getenv, now: o.Now}
+	h := &Handler{Platform: o.Platform, getenv: o.Getenv, now: o.Now, HTTPClient: o.HTTPClient}
 	if h.getenv == nil {
 		h.getenv = os.Getenv
 	}
@@ -69,6 +84,13 @@ func New(ctx context.Context, o Options) (*Handler, error) {
 		return nil, err
 	}
 	h.Service = &core.Service{Registry: h.Registry, Store: store, StoreTTL: cfg.Idempotency.TTL, Now: o.Now}
+	h.sharedStore = cfg.Idempotency.Store == "redis"
+	configured, err := sinkall.Build(cfg, sinks.Options{HTTPClient: o.HTTPClient, Now: o.Now})
+	if err != nil {
+		return nil, err
+	}
+	h.Publisher = &sinks.Publisher{Sinks: append([]sinks.Sink{sinks.NewLog(o.Log)}, configured...)}
+	h.Source = source(h.Platform, h.getenv)
 	if s := h.getenv("BACKUPFN_WEBHOOK_SECRET"); s != "" {
 		h.secrets = append(h.secrets, []byte(s))
 	}
@@ -119,14 +141,25 @@ func OpenStore(ctx context.Context, c config.Idempotency) (core.Store, error) {
 // error is non-nil only when the trigger cannot be resolved (unknown target
 // or group): nothing was started, and redelivering will not help.
 func (h *Handler) Run(ctx context.Context, trig core.Trigger) (core.Report, error) {
-	if trig.Platform == "" {
-		trig.Platform = h.Platform
+	return h.runWithin(ctx, trig, h.Service.DeadlineMargin)
+}
+
+// publish sends the run's events to every sink, after every backup call has
+// finished. It gets its own time: the run's context may be nearly spent.
+func (h *Handler) publish(ctx context.Context, trig core.Trigger, rep core.Report) []core.SinkStatus {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	return h.Publisher.Publish(ctx, sinks.NewEvents(h.Source, trig, rep, h.now()))
+}
+
+// source names this function for the events' source attribute.
+func source(platform string, getenv func(string) string) string {
+	for _, k := range []string{"SCF_FUNCTIONNAME", "FC_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_NAME", "RUNTIME_FUNC_NAME", "K_SERVICE"} {
+		if v := getenv(k); v != "" {
+			return "backupfn/" + platform + "/" + v
+		}
 	}
-	jobs, err := h.Config.Resolve(trig.Targets, trig.Groups)
-	if err != nil {
-		return core.Report{Results: []core.Result{}}, err
-	}
-	return h.Service.Run(ctx, trig, jobs), nil
+	return "backupfn/" + platform
 }
 
 // Outcome is the result of one message of an event.
@@ -146,8 +179,9 @@ func (o Outcome) ErrorKind() errkind.Kind { return errkind.KindOf(o.Err) }
 // Failed reports whether the message did not fully succeed.
 func (o Outcome) Failed() bool { return o.Err != nil || !o.Report.OK() }
 
-func outcome(id string, rep core.Report, err error) Outcome {
-	return Outcome{ID: id, Report: rep, Err: err, Retry: err == nil && rep.Retryable()}
+func (h *Handler) outcome(id string, rep core.Report, err error) Outcome {
+	sinkFailed := len(sinks.Failed(rep.Sinks)) > 0
+	return Outcome{ID: id, Report: rep, Err: err, Retry: err == nil && (rep.Retryable() || (sinkFailed && h.sharedStore))}
 }
 
 // errorBody is the JSON error shape of every HTTP-facing entrypoint.

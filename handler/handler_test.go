@@ -49,7 +49,7 @@ func newFixture(t *testing.T, platform string) *fixture {
 		env[k] = v
 	}
 	h, err := handler.New(context.Background(), handler.Options{Platform: platform, ConfigYAML: []byte(testConfig),
-		Getenv: func(k string) string { return env[k] }})
+		Getenv: func(k string) string { return env[k] }, Log: io.Discard})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +151,7 @@ func TestRejectedRequests(t *testing.T) {
 func TestSecretRotation(t *testing.T) {
 	f := newFixture(t, "http")
 	f.env["BACKUPFN_WEBHOOK_SECRET"], f.env["BACKUPFN_WEBHOOK_SECRET_PREVIOUS"] = "new-secret-xyz", secret
-	h, _ := handler.New(context.Background(), handler.Options{Platform: "http", ConfigYAML: []byte(testConfig), Getenv: func(k string) string { return f.env[k] }})
+	h, _ := handler.New(context.Background(), handler.Options{Platform: "http", ConfigYAML: []byte(testConfig), Getenv: func(k string) string { return f.env[k] }, Log: io.Discard})
 	f.srv.Config.Handler = h
 	body := []byte(`{"targets":["orders"]}`)
 	for _, key := range []string{"new-secret-xyz", secret} {
@@ -164,7 +164,7 @@ func TestSecretRotation(t *testing.T) {
 func TestNoSecretRefusesAll(t *testing.T) {
 	f := newFixture(t, "http")
 	delete(f.env, "BACKUPFN_WEBHOOK_SECRET")
-	h, _ := handler.New(context.Background(), handler.Options{Platform: "http", ConfigYAML: []byte(testConfig), Getenv: func(k string) string { return f.env[k] }})
+	h, _ := handler.New(context.Background(), handler.Options{Platform: "http", ConfigYAML: []byte(testConfig), Getenv: func(k string) string { return f.env[k] }, Log: io.Discard})
 	f.srv.Config.Handler = h
 	body := []byte(`{"targets":["orders"]}`)
 	if code, b := f.post(t, "/v1/backups", body, signed(body, time.Now(), "")); code != 401 || !strings.Contains(string(b), "BACKUPFN_WEBHOOK_SECRET") {

@@ -158,7 +158,11 @@ func (h *Handler) slackCommand(ctx context.Context, ev events.Event, responseURL
 	}
 	m := ev.Messages[0]
 	if !async || responseURL == "" {
-		rep, err := h.Run(ctx, m.Trigger)
+		// A serverless platform stops work after the response, and Slack
+		// waits 3 s: start what fits in SlackBudget, report the rest pending.
+		ctx, cancel := context.WithTimeout(ctx, SlackBudget)
+		defer cancel()
+		rep, err := h.runWithin(ctx, m.Trigger, 500*time.Millisecond)
 		return jsonResponse(http.StatusOK, slackMessage(SlackText(m.Trigger, rep, err)))
 	}
 	go func() {
@@ -169,6 +173,25 @@ func (h *Handler) slackCommand(ctx context.Context, ev events.Event, responseURL
 		_ = h.postJSON(ctx, responseURL, slackMessage(SlackText(m.Trigger, rep, err)))
 	}()
 	return jsonResponse(http.StatusOK, slackMessage(fmt.Sprintf("Starting backups of %s…", describe(m.Trigger))))
+}
+
+// SlackBudget is how long a synchronous slash command may run: Slack
+// drops answers after 3 s.
+const SlackBudget = 2500 * time.Millisecond
+
+// runWithin is Run with a deadline margin: backups not started margin
+// before ctx's deadline are reported pending.
+func (h *Handler) runWithin(ctx context.Context, trig core.Trigger, margin time.Duration) (core.Report, error) {
+	if trig.Platform == "" {
+		trig.Platform = h.Platform
+	}
+	jobs, err := h.Config.Resolve(trig.Targets, trig.Groups)
+	if err != nil {
+		return core.Report{Results: []core.Result{}}, err
+	}
+	rep := h.Service.RunWithin(ctx, trig, jobs, margin)
+	rep.Sinks = h.publish(ctx, trig, rep)
+	return rep, nil
 }
 
 func slackMessage(text string) map[string]string {

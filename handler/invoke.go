@@ -62,7 +62,7 @@ func (h *Handler) RunEvent(ctx context.Context, ev events.Event) []Outcome {
 			continue
 		}
 		rep, err := h.Run(ctx, m.Trigger)
-		outs[i] = outcome(m.ID, rep, err)
+		outs[i] = h.outcome(m.ID, rep, err)
 	}
 	return outs
 }
@@ -86,8 +86,9 @@ func batchResponse(outs []Outcome) map[string][]batchItemFailure {
 
 // invokeResponse is the JSON answer to a non-HTTP invocation.
 type invokeResponse struct {
-	Results  []core.Result    `json:"results"`
-	Messages []messageSummary `json:"messages,omitempty"`
+	Results  []core.Result     `json:"results"`
+	Messages []messageSummary  `json:"messages,omitempty"`
+	Sinks    []core.SinkStatus `json:"sinks,omitempty"`
 }
 
 type messageSummary struct {
@@ -101,6 +102,7 @@ func respond(outs []Outcome) ([]byte, error) {
 	var retry []string
 	for _, o := range outs {
 		resp.Results = append(resp.Results, o.Report.Results...)
+		resp.Sinks = append(resp.Sinks, o.Report.Sinks...)
 		s := messageSummary{ID: o.ID, Retry: o.Retry}
 		if o.Err != nil {
 			s.Error = errorBody(o.Err)["error"].(map[string]string)

@@ -14,7 +14,7 @@ import (
 )
 
 const invokeExamples = `  # an SCF timer event, through the SCF function's decoder and handler
-  backupfn invoke --platform scf --event events/testdata/scf_timer.json --config backupfn.yaml
+  backupfn invoke --platform scf --event events/testdata/scf-timer.json --config backupfn.yaml
 
   # an SQS batch: prints {"batchItemFailures":[...]} as Lambda would get it
   backupfn invoke --platform lambda --event sqs.json

@@ -222,3 +222,16 @@ func TestHelp(t *testing.T) {
 		}
 	}
 }
+
+func TestValidateSinks(t *testing.T) {
+	h := newHarness(t)
+	bad := writeConfig(t, "targets:\n  a: tencent-redis://ap-guangzhou/crs-1\nsinks:\n  - type: webhook\n    url: https://ci.example.com/hook\n    secret: literal-secret-value\n  - {type: pager}\n")
+	code, out, errOut := h.run("validate", "--config", bad)
+	if code != exitUsage || !strings.Contains(errOut, bad+":6: sinks[0].secret: a secret: write it as ${ENV_VAR}") ||
+		!strings.Contains(errOut, bad+":7: sinks[1].type: unknown sink type \"pager\"") {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	if strings.Contains(out+errOut, "literal-secret-value") {
+		t.Fatal("validate printed the secret")
+	}
+}

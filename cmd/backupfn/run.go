@@ -15,6 +15,8 @@ import (
 	"github.com/backupfn/backupfn/core/errkind"
 	"github.com/backupfn/backupfn/providers"
 	"github.com/backupfn/backupfn/providers/all"
+	"github.com/backupfn/backupfn/sinks"
+	sinkall "github.com/backupfn/backupfn/sinks/all"
 )
 
 const runExamples = `  # one target by URL (credentials from the standard environment variables)
@@ -57,6 +59,13 @@ func (a *app) cmdRun(ctx context.Context, args []string) int {
 	if *dryRun {
 		return a.printReport(dryRunReport(jobs), *asJSON, true)
 	}
+	configured, err := sinkall.Build(cfg, sinks.Options{})
+	if err != nil {
+		fmt.Fprintf(a.stderr, "backupfn run: invalid config:\n%s\n", indent(err.Error()))
+		return exitUsage
+	}
+	pub := &sinks.Publisher{Sinks: configured} // stdout is the report: no log sink
+	defer pub.Close()
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 	svc := &core.Service{Registry: reg}
@@ -65,6 +74,7 @@ func (a *app) cmdRun(ctx context.Context, args []string) int {
 		defer p.finish()
 	}
 	rep := svc.Run(ctx, trig, jobs)
+	rep.Sinks = pub.Publish(context.WithoutCancel(ctx), sinks.NewEvents("backupfn/cli", trig, rep, time.Now()))
 	return a.printReport(rep, *asJSON, false)
 }
 
@@ -144,6 +154,9 @@ func (a *app) printReport(rep core.Report, asJSON, dryRun bool) int {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", name, r.Status, dash(strings.Join(r.TaskIDs, ",")), detail)
 	}
 	_ = tw.Flush()
+	for _, s := range sinks.Failed(rep.Sinks) {
+		fmt.Fprintf(a.stderr, "publishing to %s failed after %d attempts: %s\n", s.Sink, s.Attempts, s.Error)
+	}
 	c := rep.Counts()
 	if dryRun {
 		fmt.Fprintf(a.stderr, "dry run: %d target(s) resolved, nothing called\n", len(rep.Results))

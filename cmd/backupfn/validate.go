@@ -6,6 +6,8 @@ import (
 
 	"github.com/backupfn/backupfn/providers"
 	"github.com/backupfn/backupfn/providers/all"
+	"github.com/backupfn/backupfn/sinks"
+	sinkall "github.com/backupfn/backupfn/sinks/all"
 )
 
 func (a *app) cmdValidate(_ context.Context, args []string) int {
@@ -22,6 +24,14 @@ func (a *app) cmdValidate(_ context.Context, args []string) int {
 	cfg, code := a.loadConfig(*cfgPath, all.New(providers.Config{Getenv: a.getenv}), "validate")
 	if cfg == nil {
 		return code
+	}
+	built, err := sinkall.Build(cfg, sinks.Options{})
+	if err != nil {
+		fmt.Fprintf(a.stderr, "backupfn validate: invalid config:\n%s\n", indent(err.Error()))
+		return exitUsage
+	}
+	for _, s := range built {
+		_ = s.Close()
 	}
 	fmt.Fprintf(a.stdout, "%s: ok: %d targets, %d groups, %d sinks\n", cfg.Path, len(cfg.Targets), len(cfg.Groups), len(cfg.Sinks))
 	return exitOK
