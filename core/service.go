@@ -2,13 +2,15 @@ package core
 
 import (
 	"context"
-	"errors"
 	crand "crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"math/rand/v2"
 	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/backupfn/backupfn/core/errkind"
 	"github.com/backupfn/backupfn/providers"
@@ -33,12 +35,19 @@ type Service struct {
 	// DeadlineMargin is how long before ctx's deadline the service stops
 	// starting backups (they are reported pending); 0 means 3s.
 	DeadlineMargin time.Duration
+	// Limits are requests per second for each provider's backup call, per
+	// (provider, region, credentials profile), keyed by scheme; a missing
+	// scheme uses the provider's published limit (providers.RateLimited),
+	// and a limit <= 0 means none. Calls wait for a token instead of being
+	// throttled by the cloud.
+	Limits map[string]float64
 	// OnResult, when set, is called as each job finishes (from several
 	// goroutines at once), e.g. to show progress.
 	OnResult func(i int, r Result)
 
-	sems map[string]chan struct{}
-	mu   sync.Mutex
+	sems     map[string]chan struct{}
+	limiters map[string]*rate.Limiter
+	mu       sync.Mutex
 }
 
 // RetryPolicy bounds retries: exponential backoff with full jitter between
@@ -81,6 +90,35 @@ func (s *Service) now() time.Time {
 		return s.Now()
 	}
 	return time.Now()
+}
+
+// limiter returns the token bucket of t's (provider, region, credentials).
+func (s *Service) limiter(t providers.Target) *rate.Limiter {
+	key := t.Scheme + "/" + t.Region + "/" + t.Profile
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if l, ok := s.limiters[key]; ok {
+		return l
+	}
+	if s.limiters == nil {
+		s.limiters = map[string]*rate.Limiter{}
+	}
+	perSec, burst := 0.0, 1
+	if v, ok := s.Limits[t.Scheme]; ok {
+		perSec, burst = v, max(1, int(v))
+	} else if p, err := s.Registry.Lookup(t.Scheme); err == nil {
+		if rl, ok := p.(providers.RateLimited); ok {
+			perSec, burst = rl.RateLimit()
+		}
+	}
+	l := rate.NewLimiter(rate.Inf, 1)
+	if perSec > 0 {
+		// Pace a little under the cloud's bucket (95% of the rate, 90% of
+		// the burst): the two buckets start at slightly different moments.
+		l = rate.NewLimiter(rate.Limit(perSec*0.95), max(1, burst*9/10))
+	}
+	s.limiters[key] = l
+	return l
 }
 
 // sem returns the concurrency semaphore for a provider scheme.
@@ -313,17 +351,24 @@ func (s *Service) start(ctx context.Context, p providers.Provider, t providers.T
 	var err error
 	ambiguous := takenOver
 	for n := 1; ; n++ {
-		if ambiguous {
-			if st, ok, ferr := p.FindStarted(ctx, t, o.Marker, first); ferr == nil && ok {
-				return st, n - 1, nil
-			} else if ferr != nil && !errkind.Retryable(errkind.KindOf(ferr)) {
-				return providers.Started{}, n - 1, err // cannot tell: report the ambiguous error
-			}
-		}
 		var st providers.Started
-		st, err = p.StartBackup(ctx, t, o)
+		var found bool
+		if ambiguous {
+			// Look before calling again; if the lookup itself fails, back off
+			// and look again rather than risk a second backup.
+			st, found, err = p.FindStarted(ctx, t, o.Marker, first)
+		}
+		if found {
+			return st, n - 1, nil
+		}
 		if err == nil {
-			return st, n, nil
+			if err = s.limiter(t).Wait(ctx); err != nil {
+				return providers.Started{}, n - 1, providers.TransportError(ctx, err, "waiting for the rate limit: "+err.Error())
+			}
+			st, err = p.StartBackup(ctx, t, o)
+			if err == nil {
+				return st, n, nil
+			}
 		}
 		k := errkind.KindOf(err)
 		if !errkind.Retryable(k) && !(errkind.Ambiguous(k) && ctx.Err() == nil) {

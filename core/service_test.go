@@ -265,3 +265,41 @@ func TestConcurrentRedeliveryStartsOnce(t *testing.T) {
 		t.Fatalf("started %d, already-started %d, emulator backups %d; want 4, 8, 4", started, already, len(f.emu.Backups()))
 	}
 }
+
+// The service paces calls to the published limit instead of being throttled:
+// 45 Tencent backups against the emulator's 20/s limit see no throttling.
+func TestRateLimitAvoidsThrottling(t *testing.T) {
+	f := newFixture(t, cloudemu.Options{Generate: 45, BackupDuration: -1})
+	var urls []string
+	for _, in := range f.emu.Instances() {
+		if strings.HasPrefix(in.ID, "crs-gen") {
+			urls = append(urls, "tencent-redis://ap-guangzhou/"+in.ID)
+		}
+	}
+	rep := f.svc.Run(context.Background(), core.Trigger{}, f.jobs(t, urls...))
+	if !rep.OK() {
+		for _, r := range rep.Results {
+			if r.Error != nil {
+				t.Errorf("%s: %+v", r.Target, r.Error)
+			}
+		}
+		t.Fatalf("report = %v", rep.Counts())
+	}
+	st := f.emu.Stats()
+	if n := st["ratelimited."+cloudemu.TencentRedis+"."+cloudemu.ActTencentBackup]; n != 0 {
+		t.Fatalf("the cloud throttled %d calls; the service should have paced them", n)
+	}
+	for _, r := range rep.Results {
+		if r.Attempts != 1 {
+			t.Fatalf("%s took %d attempts, want 1", r.Target, r.Attempts)
+		}
+	}
+	// Without the client-side limit, the same burst is throttled by the cloud.
+	f2 := newFixture(t, cloudemu.Options{Generate: 45, BackupDuration: -1})
+	f2.svc.Limits = map[string]float64{cloudemu.TencentRedis: 0}
+	f2.svc.Retry.Attempts = 1
+	rep2 := f2.svc.Run(context.Background(), core.Trigger{}, f2.jobs(t, urls...))
+	if rep2.Counts()[core.StatusFailed] == 0 {
+		t.Fatal("an unpaced burst of 45 against 20/s was not throttled: the test proves nothing")
+	}
+}

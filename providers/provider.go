@@ -85,3 +85,11 @@ type Config struct {
 type OptionLister interface {
 	Options() []string
 }
+
+// RateLimited is implemented by providers whose backup call has a published
+// rate limit: requests per second and the burst the cloud allows (e.g.
+// Tencent ManualBackupInstance 20/s; Huawei RDS 60/min: 1/s, burst 60). The
+// service paces calls to it per (provider, region, credentials).
+type RateLimited interface {
+	RateLimit() (perSecond float64, burst int)
+}

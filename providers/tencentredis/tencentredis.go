@@ -76,6 +76,10 @@ func New(cfg providers.Config) *Provider {
 // Scheme returns "tencent-redis".
 func (p *Provider) Scheme() string { return Scheme }
 
+// RateLimit implements providers.RateLimited: ManualBackupInstance allows
+// 20 requests per second.
+func (p *Provider) RateLimit() (float64, int) { return 20, 20 }
+
 var placeholderRE = regexp.MustCompile(`\{[a-z_]+\}`)
 
 // optionKeys are the target options this provider knows.
