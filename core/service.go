@@ -353,6 +353,7 @@ func (s *Service) start(ctx context.Context, p providers.Provider, t providers.T
 	for n := 1; ; n++ {
 		var st providers.Started
 		var found bool
+		err = nil
 		if ambiguous {
 			// Look before calling again; if the lookup itself fails, back off
 			// and look again rather than risk a second backup.

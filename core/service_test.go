@@ -116,7 +116,7 @@ func TestRetryThrottled(t *testing.T) {
 	f.emu.Inject(cloudemu.Fault{Kind: cloudemu.FaultThrottle, Provider: cloudemu.TencentRedis, Action: cloudemu.ActTencentBackup, Count: 2})
 	rep := f.svc.Run(context.Background(), core.Trigger{}, f.jobs(t, fourClouds[0]))
 	if r := rep.Results[0]; r.Status != core.StatusStarted || r.Attempts != 3 {
-		t.Fatalf("result = %+v, want started on the 3rd attempt", r)
+		t.Fatalf("result = %+v (%+v), want started on the 3rd attempt", r, r.Error)
 	}
 }
 
