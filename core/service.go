@@ -35,6 +35,12 @@ type Service struct {
 	// DeadlineMargin is how long before ctx's deadline the service stops
 	// starting backups (they are reported pending); 0 means 3s.
 	DeadlineMargin time.Duration
+	// LookFirst, when > 0, makes a trigger with a dedupe key look for a
+	// backup carrying its marker, started within LookFirst, before starting
+	// one: for a store that does not outlive the process (the CLI's
+	// --idempotency-key without Redis). Alibaba has no marker, so there it
+	// adopts any running backup job started in that window.
+	LookFirst time.Duration
 	// Limits are requests per second for each provider's backup call, per
 	// (provider, region, credentials profile), keyed by scheme; a missing
 	// scheme uses the provider's published limit (providers.RateLimited),
@@ -279,13 +285,23 @@ func (s *Service) startOnce(ctx context.Context, p providers.Provider, t provide
 	}
 	start := s.now()
 	res.StartedAt = start
-	st, attempts, err := s.start(ctx, p, t, providers.StartOptions{Marker: marker, Remark: trig.Remark}, claim.TakenOver)
+	var lookSince time.Time // zero: nothing to look for before the first call
+	switch {
+	case claim.TakenOver:
+		lookSince = s.now().Add(-s.Retry.withDefaults().MaxElapsed - 2*time.Minute)
+	case s.LookFirst > 0 && trig.DedupeKey != "":
+		lookSince = s.now().Add(-s.LookFirst)
+	}
+	st, attempts, err := s.start(ctx, p, t, providers.StartOptions{Marker: marker, Remark: trig.Remark}, lookSince)
 	res.Attempts = attempts
 	res.DurationMS = s.now().Sub(start).Milliseconds()
 	if err != nil {
 		res = failed(res, err)
 	} else {
 		res.Status, res.TaskIDs, res.RequestID = StatusStarted, st.TaskIDs, st.RequestID
+		if attempts == 0 { // found before any call: an earlier delivery started it
+			res.Status = StatusAlreadyStarted
+		}
 	}
 	if key != "" {
 		s.settle(key, claim.Token, res)
@@ -339,13 +355,14 @@ func (s *Service) settle(key, token string, res Result) {
 // backup may have started) it asks FindStarted before calling again, so one
 // trigger never starts two backups of one target.
 //
-// takenOver means an earlier delivery tried this target and did not finish:
-// its backup may exist, so look for it first.
-func (s *Service) start(ctx context.Context, p providers.Provider, t providers.Target, o providers.StartOptions, takenOver bool) (providers.Started, int, error) {
+// A non-zero lookSince means an earlier delivery may have started this
+// backup (it tried and did not finish): look for one started since then first.
+func (s *Service) start(ctx context.Context, p providers.Provider, t providers.Target, o providers.StartOptions, lookSince time.Time) (providers.Started, int, error) {
 	pol := s.Retry.withDefaults()
 	first := s.now().Add(-time.Second) // clock skew margin for FindStarted
+	takenOver := !lookSince.IsZero()
 	if takenOver {
-		first = s.now().Add(-pol.MaxElapsed - 2*time.Minute)
+		first = lookSince
 	}
 	deadline := s.now().Add(pol.MaxElapsed)
 	var err error

@@ -235,3 +235,34 @@ func TestValidateSinks(t *testing.T) {
 		t.Fatal("validate printed the secret")
 	}
 }
+
+// Two runs with the same idempotency key start each backup once, even with
+// no shared store: the second finds the first's backups by their marker.
+func TestRunIdempotencyKey(t *testing.T) {
+	h := newHarness(t)
+	args := []string{"run", "--json", "--idempotency-key", "deploy-42",
+		"--target", "tencent-redis://ap-guangzhou/" + cloudemu.TencentInstance,
+		"--target", "huawei-dcs://cn-north-4/" + cloudemu.DCSInstance + "?project_id=" + cloudemu.HuaweiProject,
+		"--target", "huawei-rds://cn-north-4/" + cloudemu.RDSInstance + "?project_id=" + cloudemu.HuaweiProject}
+	var first, second jsonReport
+	for i, rep := range []*jsonReport{&first, &second} {
+		code, out, errOut := h.run(args...)
+		if code != exitOK || json.Unmarshal([]byte(out), rep) != nil {
+			t.Fatalf("run %d: exit %d\n%s%s", i+1, code, out, errOut)
+		}
+	}
+	if n := len(h.emu.Backups()); n != 3 {
+		t.Fatalf("the emulator has %d backups after two runs with one key, want 3", n)
+	}
+	for i := range first.Results {
+		if first.Results[i].TaskIDs[0] != second.Results[i].TaskIDs[0] || second.Results[i].Status != "already-started" {
+			t.Fatalf("run 2 reported task %v, run 1 started %v", second.Results[i].TaskIDs, first.Results[i].TaskIDs)
+		}
+	}
+	// A different key is a different request: it starts new backups (once the instances are free).
+	time.Sleep(250 * time.Millisecond)
+	code, _, _ := h.run(append(args[:3:3], append([]string{"deploy-43"}, args[4:]...)...)...)
+	if code != exitOK || len(h.emu.Backups()) != 6 {
+		t.Fatalf("a new key: exit %d, %d backups, want 6", code, len(h.emu.Backups()))
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/backupfn/backupfn/config"
 	"github.com/backupfn/backupfn/core"
 	"github.com/backupfn/backupfn/core/errkind"
+	"github.com/backupfn/backupfn/handler"
 	"github.com/backupfn/backupfn/providers"
 	"github.com/backupfn/backupfn/providers/all"
 	"github.com/backupfn/backupfn/sinks"
@@ -38,6 +39,7 @@ func (a *app) cmdRun(ctx context.Context, args []string) int {
 	dryRun := fs.Bool("dry-run", false, "resolve and validate the targets, call nothing")
 	asJSON := fs.Bool("json", false, `print one JSON object {"results":[...]} on stdout`)
 	timeout := fs.Duration("timeout", 5*time.Minute, "give up on calls not finished within this time")
+	idemKey := fs.String("idempotency-key", "", "dedupe key: runs with the same key and targets start each backup once (shared through the config's idempotency store, else by looking for the backup's marker in the cloud)")
 	if code, ok := a.parseFlags(fs, args); !ok {
 		return code
 	}
@@ -55,7 +57,8 @@ func (a *app) cmdRun(ctx context.Context, args []string) int {
 		fmt.Fprintf(a.stderr, "backupfn run: %s\n", messages(err))
 		return exitUsage
 	}
-	trig := core.Trigger{Platform: "cli", Source: core.SourceCLI, Targets: targets, Groups: groups, Remark: *remark, Requester: a.getenv("USER")}
+	trig := core.Trigger{Platform: "cli", Source: core.SourceCLI, Targets: targets, Groups: groups, Remark: *remark,
+		Requester: a.getenv("USER"), DedupeKey: *idemKey}
 	if *dryRun {
 		return a.printReport(dryRunReport(jobs), *asJSON, true)
 	}
@@ -69,6 +72,17 @@ func (a *app) cmdRun(ctx context.Context, args []string) int {
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 	svc := &core.Service{Registry: reg}
+	if *idemKey != "" {
+		store, err := handler.OpenStore(ctx, cfg.Idempotency)
+		if err != nil {
+			fmt.Fprintf(a.stderr, "backupfn run: %v\n", err)
+			return exitFailed
+		}
+		svc.Store, svc.StoreTTL = store, cfg.Idempotency.TTL
+		if cfg.Idempotency.Store != "redis" {
+			svc.LookFirst = 24 * time.Hour // this process's memory store forgets: ask the cloud
+		}
+	}
 	if p := a.progress(len(jobs)); p != nil {
 		svc.OnResult = p.done
 		defer p.finish()

@@ -10,12 +10,14 @@ import (
 
 	"github.com/backupfn/backupfn/config"
 	"github.com/backupfn/backupfn/sinks"
+	"github.com/backupfn/backupfn/sinks/kafka"
 	"github.com/backupfn/backupfn/sinks/webhook"
 )
 
 // constructors maps a sink type to its constructor.
 var constructors = map[string]func(sinks.Spec, sinks.Options) (sinks.Sink, error){
 	"webhook": func(s sinks.Spec, o sinks.Options) (sinks.Sink, error) { return webhook.New(s, o) },
+	"kafka":   func(s sinks.Spec, o sinks.Options) (sinks.Sink, error) { return kafka.New(s, o) },
 }
 
 // Types returns the sink types, sorted.

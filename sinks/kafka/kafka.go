@@ -6,15 +6,15 @@
 //
 // Select it with a config entry such as
 //
-//	- type: kafka
-//	  brokers: [b1:9092, b2:9092]
-//	  topic: backup-results
-//	  sasl: scram-sha-512          # or plain, scram-sha-256; omit for none
-//	  username: ${KAFKA_USER}
-//	  password: ${KAFKA_PASSWORD}  # only from ${ENV}
-//	  tls: true
-//	  tls_insecure_skip_verify: false
-//	  timeout: 10s                 # per Publish
+//   - type: kafka
+//     brokers: [b1:9092, b2:9092]
+//     topic: backup-results
+//     sasl: scram-sha-512          # or plain, scram-sha-256; omit for none
+//     username: ${KAFKA_USER}
+//     password: ${KAFKA_PASSWORD}  # only from ${ENV}
+//     tls: true
+//     tls_insecure_skip_verify: false
+//     timeout: 10s                 # per Publish
 //
 // The producer waits for all in-sync replicas (acks=all) and is idempotent,
 // so a retried produce does not duplicate records within one client.
@@ -28,6 +28,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
+	"strconv"
 	"strings"
 	"time"
 
@@ -68,7 +70,7 @@ func New(spec sinks.Spec, _ sinks.Options) (*Sink, error) {
 	}
 	cl, err := kgo.NewClient(c.opts()...)
 	if err != nil {
-		return nil, &sinks.ConfigError{Key: "brokers", Msg: fmt.Sprintf("a kafka sink cannot use these brokers: %v", err)}
+		return nil, &sinks.ConfigError{Msg: fmt.Sprintf("kafka client: %v", err)}
 	}
 	return &Sink{name: "kafka " + c.topic + "@" + c.brokers[0], topic: c.topic, timeout: c.timeout, cl: cl}, nil
 }
@@ -113,7 +115,7 @@ func (s *Sink) Close() error {
 
 func (s *Sink) errorf(err error) error {
 	if errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("kafka: producing to topic %q: no acknowledgement within %s: %w", s.topic, s.timeout, err)
+		return fmt.Errorf("kafka: producing to topic %q: not acknowledged in time (timeout %s): %w", s.topic, s.timeout, err)
 	}
 	return fmt.Errorf("kafka: producing to topic %q: %w", s.topic, err)
 }
@@ -183,7 +185,7 @@ func (c config) opts() []kgo.Opt {
 		kgo.DialTimeout(min(c.timeout, 10*time.Second)),
 		// Records time out a little before Publish does, so the error
 		// carries the last cause (refused login, unreachable broker).
-		kgo.RecordDeliveryTimeout(c.timeout - c.timeout/10),
+		kgo.RecordDeliveryTimeout(max(c.timeout-c.timeout/10, time.Second)),
 	}
 	if c.mechanism != nil {
 		opts = append(opts, kgo.SASL(c.mechanism))
@@ -227,7 +229,7 @@ func brokers(spec sinks.Spec) ([]string, error) {
 			if b == "" {
 				continue
 			}
-			if strings.Contains(b, "/") || strings.Contains(b, "@") {
+			if !validBroker(b) {
 				return nil, &sinks.ConfigError{Key: "brokers", Msg: fmt.Sprintf("want host:port, got %q", b)}
 			}
 			bs = append(bs, b)
@@ -237,6 +239,19 @@ func brokers(spec sinks.Spec) ([]string, error) {
 		return nil, &sinks.ConfigError{Key: "brokers", Msg: "a kafka sink needs brokers: [host:port, ...]"}
 	}
 	return bs, nil
+}
+
+// validBroker reports whether b is host or host:port (port 9092 by default).
+func validBroker(b string) bool {
+	if strings.ContainsAny(b, "/@ ") {
+		return false
+	}
+	if !strings.Contains(b, ":") {
+		return true
+	}
+	host, port, err := net.SplitHostPort(b)
+	n, perr := strconv.Atoi(port)
+	return err == nil && host != "" && perr == nil && n > 0 && n < 65536
 }
 
 func topic(spec sinks.Spec) (string, error) {

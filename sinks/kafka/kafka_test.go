@@ -12,9 +12,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+	"github.com/twmb/franz-go/pkg/sasl"
 	"github.com/twmb/franz-go/pkg/sasl/plain"
+	"github.com/twmb/franz-go/pkg/sasl/scram"
 
 	"github.com/backupfn/backupfn/core/errkind"
 	"github.com/backupfn/backupfn/sinks"
@@ -40,12 +44,17 @@ func spec(kv ...string) sinks.Spec {
 // cluster starts a one-broker kfake cluster with the topic seeded.
 func cluster(t *testing.T, opts ...kfake.Opt) []string {
 	t.Helper()
+	return fake(t, opts...).ListenAddrs()
+}
+
+func fake(t *testing.T, opts ...kfake.Opt) *kfake.Cluster {
+	t.Helper()
 	c, err := kfake.NewCluster(append([]kfake.Opt{kfake.NumBrokers(1), kfake.SeedTopics(1, topic)}, opts...)...)
 	if err != nil {
 		t.Fatalf("kfake: %v", err)
 	}
 	t.Cleanup(c.Close)
-	return c.ListenAddrs()
+	return c
 }
 
 func newSink(t *testing.T, s sinks.Spec) *kafka.Sink {
@@ -156,6 +165,7 @@ func TestConformance(t *testing.T) {
 func TestSASL(t *testing.T) {
 	for _, mech := range []string{"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"} {
 		t.Run(mech, func(t *testing.T) {
+			t.Parallel()
 			addrs := cluster(t, kfake.EnableSASL(), kfake.Superuser(mech, user, pass))
 			evs := sinktest.SampleEvents()
 			s := newSink(t, spec("brokers", addrs[0], "topic", topic, "sasl", strings.ToLower(mech), "username", user, "password", pass))
@@ -163,10 +173,11 @@ func TestSASL(t *testing.T) {
 			if err := s.Publish(context.Background(), evs); err != nil {
 				t.Fatalf("Publish: %v", err)
 			}
+			checker(addrs, kgo.SASL(mechanisms[mech]))(t, evs)
 
 			const wrong = "not-the-password-81d2"
 			bad := newSink(t, spec("brokers", addrs[0], "topic", topic, "sasl", strings.ToLower(mech),
-				"username", user, "password", wrong, "timeout", "3s"))
+				"username", user, "password", wrong, "timeout", "2s"))
 			defer bad.Close()
 			err := bad.Publish(context.Background(), evs)
 			if err == nil {
@@ -178,11 +189,40 @@ func TestSASL(t *testing.T) {
 			if !strings.Contains(err.Error(), topic) {
 				t.Errorf("error %q does not name the topic", err)
 			}
-			if errkind.KindOf(err) != errkind.InvalidArgument {
-				t.Errorf("a refused login is not permanent: %v", err)
-			}
-			t.Logf("wrong password: %v", err)
 		})
+	}
+}
+
+var mechanisms = map[string]sasl.Mechanism{
+	"PLAIN":         plain.Auth{User: user, Pass: pass}.AsMechanism(),
+	"SCRAM-SHA-256": scram.Auth{User: user, Pass: pass}.AsSha256Mechanism(),
+	"SCRAM-SHA-512": scram.Auth{User: user, Pass: pass}.AsSha512Mechanism(),
+}
+
+// kfake drops the connection on a bad login; Kafka answers
+// SASL_AUTHENTICATION_FAILED, which is permanent: emulate that answer.
+func TestRefusedLoginIsPermanent(t *testing.T) {
+	c := fake(t, kfake.EnableSASL(), kfake.Superuser("PLAIN", user, pass))
+	c.ControlKey(int16(kmsg.SASLAuthenticate), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl()
+		resp := req.(*kmsg.SASLAuthenticateRequest).ResponseKind().(*kmsg.SASLAuthenticateResponse)
+		resp.ErrorCode = kerr.SaslAuthenticationFailed.Code
+		msg := "Authentication failed: Invalid username or password"
+		resp.ErrorMessage = &msg
+		return resp, nil, true
+	})
+	s := newSink(t, spec("brokers", c.ListenAddrs()[0], "topic", topic, "sasl", "plain",
+		"username", user, "password", pass, "timeout", "2s"))
+	defer s.Close()
+	err := s.Publish(context.Background(), sinktest.SampleEvents())
+	if err == nil {
+		t.Fatal("Publish with a refused login succeeded")
+	}
+	if errkind.KindOf(err) != errkind.InvalidArgument || !errors.Is(err, kerr.SaslAuthenticationFailed) {
+		t.Errorf("a refused login is not a permanent SASL_AUTHENTICATION_FAILED: %v", err)
+	}
+	if strings.Contains(err.Error(), pass) {
+		t.Fatalf("error carries the password: %v", err)
 	}
 }
 
@@ -237,6 +277,7 @@ func TestConfigErrors(t *testing.T) {
 		{"no brokers", "brokers", spec("topic", topic)},
 		{"empty broker", "brokers", spec("brokers", " , ", "topic", topic)},
 		{"broker URL", "brokers", spec("brokers", "kafka://b1:9092", "topic", topic)},
+		{"broker port", "brokers", spec("brokers", "b1:kafka", "topic", topic)},
 		{"no topic", "topic", spec("brokers", "b1:9092")},
 		{"bad topic", "topic", spec("brokers", "b1:9092", "topic", "backup results")},
 		{"unknown key", "acks", spec(append(ok, "acks", "1")...)},
