@@ -10,20 +10,29 @@ import (
 
 	"github.com/backupfn/backupfn/config"
 	"github.com/backupfn/backupfn/sinks"
+	"github.com/backupfn/backupfn/sinks/chat"
 	"github.com/backupfn/backupfn/sinks/kafka"
 	"github.com/backupfn/backupfn/sinks/webhook"
 )
 
-// constructors maps a sink type to its constructor.
-var constructors = map[string]func(sinks.Spec, sinks.Options) (sinks.Sink, error){
-	"webhook": func(s sinks.Spec, o sinks.Options) (sinks.Sink, error) { return webhook.New(s, o) },
-	"kafka":   func(s sinks.Spec, o sinks.Options) (sinks.Sink, error) { return kafka.New(s, o) },
+type constructor func(sinks.Spec, sinks.Options) (sinks.Sink, error)
+
+// constructors maps each sink type to its constructor: the explicit list.
+func constructors() map[string]constructor {
+	m := map[string]constructor{
+		"webhook": func(s sinks.Spec, o sinks.Options) (sinks.Sink, error) { return webhook.New(s, o) },
+		"kafka":   func(s sinks.Spec, o sinks.Options) (sinks.Sink, error) { return kafka.New(s, o) },
+	}
+	for _, t := range chat.Types { // slack, dingtalk, feishu, lark, wecom
+		m[t] = chat.New
+	}
+	return m
 }
 
 // Types returns the sink types, sorted.
 func Types() []string {
 	var ts []string
-	for t := range constructors {
+	for t := range constructors() {
 		ts = append(ts, t)
 	}
 	sort.Strings(ts)
@@ -36,9 +45,10 @@ func Types() []string {
 func Build(cfg *config.Config, o sinks.Options) ([]sinks.Sink, error) {
 	var out []sinks.Sink
 	var errs config.Errors
+	known := constructors()
 	for i, spec := range cfg.Sinks {
 		path := fmt.Sprintf("sinks[%d]", i)
-		newSink, ok := constructors[spec.Type]
+		newSink, ok := known[spec.Type]
 		if !ok {
 			errs = append(errs, config.Error{File: cfg.Path, Line: spec.Line, Key: path + ".type",
 				Msg: fmt.Sprintf("unknown sink type %q (known: %s)", spec.Type, strings.Join(Types(), ", "))})

@@ -2,10 +2,11 @@
 // a Slack channel, a DingTalk, Feishu/Lark or WeCom group, posted through
 // the platform's incoming webhook ("robot"):
 //
-//	- {type: slack,    url: ${SLACK_WEBHOOK_URL}}
-//	- {type: dingtalk, url: ${DINGTALK_WEBHOOK_URL}, secret: ${DINGTALK_SECRET}}
-//	- {type: feishu,   url: ${FEISHU_WEBHOOK_URL},   secret: ${FEISHU_SECRET}}  (or type: lark)
-//	- {type: wecom,    url: ${WECOM_WEBHOOK_URL}}
+//	sinks:
+//	  - {type: slack,    url: ${SLACK_WEBHOOK_URL}}
+//	  - {type: dingtalk, url: ${DINGTALK_WEBHOOK_URL}, secret: ${DINGTALK_SECRET}}
+//	  - {type: feishu,   url: ${FEISHU_WEBHOOK_URL},   secret: ${FEISHU_SECRET}}  # or type: lark
+//	  - {type: wecom,    url: ${WECOM_WEBHOOK_URL}}
 //
 // A webhook URL carries the robot's token, so it must come from ${ENV}, like
 // the signing secret; secret is optional (DingTalk and Feishu robots may be
@@ -18,9 +19,9 @@
 //
 // Errors: an HTTP 4xx answer (but 408 and 429), a bad signature, a keyword
 // or IP-list refusal or an invalid webhook are permanent (sinks.Permanent);
-// rate limits, 5xx answers, network errors and unknown platform codes are
-// retried by the sinks.Publisher. No Name or error holds the URL's token or
-// the secret.
+// rate limits, 5xx answers, network errors and unknown platform codes
+// (with HTTP 200) are retried by the sinks.Publisher. No Name or error
+// holds the URL's token or the secret.
 package chat
 
 import (
@@ -62,8 +63,8 @@ const (
 	retryableCode                // a rate limit or a busy server
 )
 
-// Sink posts each run's summary to one chat webhook.
-type Sink struct {
+// sink posts each run's summary to one chat webhook.
+type sink struct {
 	typ    string
 	host   string
 	url    string
@@ -73,23 +74,31 @@ type Sink struct {
 	redact *strings.Replacer
 }
 
-var _ sinks.Sink = (*Sink)(nil)
+var _ sinks.Sink = (*sink)(nil)
+
+// platforms make each type's platform, given its secret ("" for none).
+var platforms = map[string]func(secret string) platform{
+	"slack":    func(string) platform { return slack{} },
+	"dingtalk": func(secret string) platform { return dingtalk{secret: secret} },
+	"feishu":   func(secret string) platform { return feishu{secret: secret} },
+	"lark":     func(secret string) platform { return feishu{secret: secret} },
+	"wecom":    func(string) platform { return wecom{} },
+}
 
 // New builds the chat sink spec.Type names (one of Types).
 func New(spec sinks.Spec, o sinks.Options) (sinks.Sink, error) {
-	known := []string{"url"}
-	if spec.Type != "slack" && spec.Type != "wecom" {
-		known = append(known, "secret")
-	}
-	switch spec.Type {
-	case "slack", "dingtalk", "feishu", "lark", "wecom":
-	default:
+	mk, ok := platforms[spec.Type]
+	if !ok {
 		return nil, &sinks.ConfigError{Key: "type", Msg: fmt.Sprintf("unknown chat sink %q (known: %s)", spec.Type, strings.Join(Types, ", "))}
+	}
+	known := []string{"url"}
+	if spec.Type != "slack" && spec.Type != "wecom" { // the robots that sign
+		known = append(known, "secret")
 	}
 	if err := spec.Known(known...); err != nil {
 		return nil, err
 	}
-	u, err := webhookURL(spec)
+	raw, u, err := webhookURL(spec)
 	if err != nil {
 		return nil, err
 	}
@@ -97,30 +106,20 @@ func New(spec sinks.Spec, o sinks.Options) (sinks.Sink, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Sink{typ: spec.Type, host: u.Host, url: u.String(), client: o.HTTP(), now: o.Clock(), redact: redactor(u, secret)}
-	switch spec.Type {
-	case "slack":
-		s.p = slack{}
-	case "dingtalk":
-		s.p = dingtalk{secret: secret}
-	case "feishu", "lark":
-		s.p = feishu{secret: secret}
-	case "wecom":
-		s.p = wecom{}
-	}
-	return s, nil
+	return &sink{typ: spec.Type, host: u.Host, url: raw, p: mk(secret), client: o.HTTP(), now: o.Clock(), redact: redactor(u, secret)}, nil
 }
 
 // webhookURL checks the url key: from ${ENV}, absolute, https.
-func webhookURL(spec sinks.Spec) (*url.URL, error) {
+func webhookURL(spec sinks.Spec) (string, *url.URL, error) {
 	raw, err := spec.Required("url")
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	if !spec.FromEnv["url"] {
-		return nil, &sinks.ConfigError{Key: "url", Msg: "the webhook URL carries the robot's token: write it as ${ENV_VAR}, never in the file"}
+		return "", nil, &sinks.ConfigError{Key: "url", Msg: "the webhook URL carries the robot's token: write it as ${ENV_VAR}, never in the file"}
 	}
-	return checkURL(raw)
+	u, err := checkURL(raw)
+	return raw, u, err
 }
 
 // checkURL accepts https URLs, and http ones to a loopback host. Its errors
@@ -167,11 +166,11 @@ func redactor(u *url.URL, secret string) *strings.Replacer {
 
 // Name implements sinks.Sink: the type and host, never the URL's path or
 // query, which hold the token.
-func (s *Sink) Name() string { return s.typ + " " + s.host }
+func (s *sink) Name() string { return s.typ + " " + s.host }
 
 // Publish implements sinks.Sink: one message for evs. Posting the same
 // events again posts the message again.
-func (s *Sink) Publish(ctx context.Context, evs []sinks.Event) error {
+func (s *sink) Publish(ctx context.Context, evs []sinks.Event) error {
 	if len(evs) == 0 {
 		return nil
 	}
@@ -198,7 +197,7 @@ func sep(u string) string {
 }
 
 // Close implements sinks.Sink.
-func (s *Sink) Close() error { return nil }
+func (s *sink) Close() error { return nil }
 
 // post sends body to target and judges the answer, naming the sink by name
 // and masking secrets with redact in every error.
@@ -232,14 +231,14 @@ func judge(name string, status int, statusText string, answer []byte, p platform
 	clientErr := status >= 400 && status < 500 && status != http.StatusRequestTimeout && status != http.StatusTooManyRequests
 	switch {
 	case ok && code != 0:
-		err := fmt.Errorf("%s answered error %d: %s", name, code, redact.Replace(oneLine(msg, 200)))
+		err := fmt.Errorf("%s answered error %d: %s", name, code, oneLine(redact.Replace(msg), 200))
 		if v := p.class(code); v == permanentCode || (v == unknownCode && clientErr) {
 			return sinks.Permanent(err)
 		}
 		return err
 	case status >= 300:
 		err := fmt.Errorf("%s answered %s", name, statusText)
-		if text := redact.Replace(oneLine(string(answer), 200)); text != "" {
+		if text := oneLine(redact.Replace(string(answer)), 200); text != "" {
 			err = fmt.Errorf("%w: %s", err, text)
 		}
 		if clientErr {
@@ -247,7 +246,7 @@ func judge(name string, status int, statusText string, answer []byte, p platform
 		}
 		return err
 	case !ok:
-		return fmt.Errorf("%s answered %s without a result code: %s", name, statusText, redact.Replace(oneLine(string(answer), 200)))
+		return fmt.Errorf("%s answered %s without a result code: %s", name, statusText, oneLine(redact.Replace(string(answer)), 200))
 	}
 	return nil
 }

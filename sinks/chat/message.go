@@ -244,9 +244,15 @@ func fit(m message, limit int, render func(message) string) string {
 // shrink leaves out m's lines from the end until render(m) is at most
 // limit bytes.
 func shrink(m message, limit int, render func(message) string) message {
-	all := m.Lines
-	for n := len(all) - 1; len(render(m)) > limit && n >= 0; n-- {
-		m.Lines, m.More = all[:n], len(all)-n
+	if len(render(m)) <= limit {
+		return m
 	}
-	return m
+	all := m.Lines
+	keep := func(n int) message {
+		m.Lines, m.More = all[:n], len(all)-n
+		return m
+	}
+	// The most lines that fit, by binary search: fits(n) holds for n < i.
+	i := sort.Search(len(all), func(n int) bool { return len(render(keep(n))) > limit })
+	return keep(max(i-1, 0))
 }

@@ -84,5 +84,5 @@ func PostSlackResponse(ctx context.Context, client *http.Client, responseURL str
 	if err != nil {
 		return sinks.Permanent(err)
 	}
-	return post(ctx, client, "slack response_url "+u.Host, u.String(), body, slack{}, redactor(u, ""))
+	return post(ctx, client, "slack response_url "+u.Host, responseURL, body, slack{}, redactor(u, ""))
 }

@@ -1,7 +1,7 @@
 // Package webhook is a sink that POSTs each run's events to a URL as a
 // CloudEvents JSON batch, signed like backupfn's own inbound webhooks:
 //
-//	- {type: webhook, url: https://ci.example.com/hooks/backup, secret: ${HOOK_SECRET}, timeout: 10s}
+//   - {type: webhook, url: https://ci.example.com/hooks/backup, secret: ${HOOK_SECRET}, timeout: 10s}
 //
 // The receiver checks X-Backupfn-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>.
 package webhook

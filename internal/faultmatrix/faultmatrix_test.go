@@ -1,0 +1,40 @@
+package faultmatrix
+
+import (
+	"context"
+	"testing"
+
+	"github.com/backupfn/backupfn/core"
+	"github.com/backupfn/backupfn/store/redisstore"
+)
+
+// 400 targets on four clouds, ~30% of calls faulted, each trigger delivered
+// three times at once to three services sharing Redis: every target is
+// backed up exactly once and every report entry matches the emulator.
+func TestFaultMatrix(t *testing.T) {
+	o := Options{PerProvider: 100, Triggers: 8, Deliveries: 3, Instances: 3, Faults: DefaultFaults, Seed: 42,
+		NewStore: func() (core.Store, error) {
+			s, err := redisstore.Open(context.Background(), redisURL(), "backupfn-faultmatrix:"+core.NewToken()+":")
+			if err == nil {
+				t.Cleanup(func() { _ = s.Close() })
+			}
+			return s, err
+		}}
+	res, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatalf("%v (the fault matrix needs Redis: redis-server --daemonize yes --port 6379 --save \"\")", err)
+	}
+	t.Logf("%+v", res)
+	if res.Targets != 400 || res.Runs != 24 {
+		t.Fatalf("ran %d targets in %d runs, want 400 in 24", res.Targets, res.Runs)
+	}
+	if res.Duplicates != 0 || res.Lost != 0 || res.Mismatched != 0 || res.Backups != 400 {
+		t.Fatalf("duplicates %d, lost %d, mismatched entries %d, backups %d (want 0, 0, 0, 400)", res.Duplicates, res.Lost, res.Mismatched, res.Backups)
+	}
+	if res.Started != 400 || res.Started+res.AlreadyStarted+res.Failed != 1200 {
+		t.Fatalf("started %d, already-started %d, failed %d: want exactly 400 started in 1200 entries", res.Started, res.AlreadyStarted, res.Failed)
+	}
+	if res.Faults["lost"] == 0 || res.Faults["reset"] == 0 || res.Faults["throttle"] == 0 || res.Faults["5xx"] == 0 || res.Faults["latency"] == 0 {
+		t.Fatalf("faults injected %v: every kind must occur for the test to mean anything", res.Faults)
+	}
+}
