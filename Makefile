@@ -4,7 +4,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 BUILD   := CGO_ENABLED=0 $(GO) build -trimpath -ldflags="$(LDFLAGS)"
 
-.PHONY: demo test build lint dist clean
+.PHONY: demo test build lint dist reliability clean
 
 ## demo: back up four clouds on the embedded emulator (no credentials, no network)
 demo:
@@ -40,6 +40,10 @@ dist:
 	$(GO) run ./internal/mkzip -o dist/http.zip bootstrap=dist/bin/bootstrap:0755 scf_bootstrap=dist/bin/scf_bootstrap:0755 backupfn-http=dist/bin/http:0755
 	@$(GO) run ./internal/mkzip -list dist/*.zip
 	@ls -l dist/*.zip
+
+## reliability: the fault-matrix experiment at 2000 targets (needs Redis), into docs/RELIABILITY.md's figures
+reliability:
+	$(GO) run ./internal/faultmatrix/cmd -per-provider 500
 
 clean:
 	rm -rf bin dist

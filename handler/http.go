@@ -69,7 +69,7 @@ func (h *Handler) HandleHTTP(ctx context.Context, r *events.HTTPRequest, async b
 	}
 	ev, err := events.DecodeHTTP(r, h.Platform)
 	if err != nil {
-		return errorResponse(http.StatusBadRequest, &errkind.Error{Kind: errkind.InvalidArgument, Message: err.Error(), Err: err})
+		return errorResponse(events.HTTPStatus(err), &errkind.Error{Kind: errkind.InvalidArgument, Message: err.Error(), Err: err})
 	}
 	if rt == "/v1/slack/command" {
 		cmd, _ := events.ParseSlashCommand(r.Body) // decoded above: only its response_url is needed

@@ -47,6 +47,7 @@ type Result struct {
 	Lost                        int            // targets never backed up
 	Mismatched                  int            // report entries whose task IDs the emulator did not start for that target
 	Failed                      int            // report entries failed in some delivery (another delivery may have started it)
+	Unreported                  int            // targets no delivery reported started or already-started
 	Started, AlreadyStarted     int            // report entries
 	Retries                     int            // calls beyond the first, summed over all entries
 	Requests                    int            // API calls the emulator received
@@ -162,9 +163,13 @@ func count(emu *cloudemu.Emulator, urls []string, reports []core.Report) Result 
 			res.Duplicates++
 		}
 	}
+	reported := map[string]bool{}
 	for _, rep := range reports {
 		for _, r := range rep.Results {
 			res.Retries += max(r.Attempts-1, 0)
+			if r.Status == core.StatusStarted || r.Status == core.StatusAlreadyStarted {
+				reported[r.Provider+"/"+r.Instance] = true
+			}
 			switch r.Status {
 			case core.StatusStarted, core.StatusAlreadyStarted:
 				if r.Status == core.StatusStarted {
@@ -183,6 +188,7 @@ func count(emu *cloudemu.Emulator, urls []string, reports []core.Report) Result 
 			}
 		}
 	}
+	res.Unreported = len(urls) - len(reported)
 	for k, v := range emu.Stats() {
 		switch {
 		case strings.HasPrefix(k, "faults."):

@@ -31,8 +31,11 @@ func TestFaultMatrix(t *testing.T) {
 	if res.Duplicates != 0 || res.Lost != 0 || res.Mismatched != 0 || res.Backups != 400 {
 		t.Fatalf("duplicates %d, lost %d, mismatched entries %d, backups %d (want 0, 0, 0, 400)", res.Duplicates, res.Lost, res.Mismatched, res.Backups)
 	}
-	if res.Started != 400 || res.Started+res.AlreadyStarted+res.Failed != 1200 {
-		t.Fatalf("started %d, already-started %d, failed %d: want exactly 400 started in 1200 entries", res.Started, res.AlreadyStarted, res.Failed)
+	// Every target is reported started by some delivery; "started" at most
+	// once per target (a delivery that takes over may find the backup and
+	// say already-started).
+	if res.Unreported != 0 || res.Started > 400 || res.Started+res.AlreadyStarted+res.Failed != 1200 {
+		t.Fatalf("unreported %d, started %d, already-started %d, failed %d of 1200 entries", res.Unreported, res.Started, res.AlreadyStarted, res.Failed)
 	}
 	if res.Faults["lost"] == 0 || res.Faults["reset"] == 0 || res.Faults["throttle"] == 0 || res.Faults["5xx"] == 0 || res.Faults["latency"] == 0 {
 		t.Fatalf("faults injected %v: every kind must occur for the test to mean anything", res.Faults)

@@ -1,0 +1,86 @@
+// Command faultmatrix runs the reliability experiment at a chosen size and
+// prints its figures as Markdown (docs/RELIABILITY.md is its output).
+//
+//	go run ./internal/faultmatrix/cmd -per-provider 500 > docs/RELIABILITY.md
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/backupfn/backupfn/core"
+	"github.com/backupfn/backupfn/internal/faultmatrix"
+	"github.com/backupfn/backupfn/store/redisstore"
+)
+
+func main() {
+	o := faultmatrix.Options{Seed: uint64(time.Now().UnixNano())}
+	flag.IntVar(&o.PerProvider, "per-provider", 500, "targets per provider (four providers)")
+	flag.IntVar(&o.Triggers, "triggers", 20, "triggers the targets are split over")
+	flag.IntVar(&o.Deliveries, "deliveries", 3, "concurrent deliveries of each trigger")
+	flag.IntVar(&o.Instances, "instances", 3, "service instances sharing the Redis store")
+	flag.StringVar(&o.Faults, "faults", faultmatrix.DefaultFaults, "cloudemu fault spec")
+	redisURL := flag.String("redis", "redis://127.0.0.1:6379/0", "the shared idempotency store")
+	flag.Parse()
+	o.NewStore = func() (core.Store, error) {
+		return redisstore.Open(context.Background(), *redisURL, "backupfn-faultmatrix:"+core.NewToken()+":")
+	}
+	res, err := faultmatrix.Run(context.Background(), o)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "faultmatrix:", err)
+		os.Exit(1)
+	}
+	markdown(o, res)
+	if res.Duplicates+res.Lost+res.Mismatched+res.Unreported > 0 {
+		os.Exit(1)
+	}
+}
+
+func markdown(o faultmatrix.Options, r faultmatrix.Result) {
+	var faults []string
+	total := 0
+	for k, v := range r.Faults {
+		faults = append(faults, fmt.Sprintf("%s %d", k, v))
+		total += v
+	}
+	sort.Strings(faults)
+	fmt.Printf(`| figure | value |
+| --- | --- |
+| targets (4 providers × %d) | %d |
+| triggers × concurrent deliveries × service instances | %d × %d × %d (%d runs) |
+| API calls the emulator received | %d |
+| faults injected (%s) | %d: %s |
+| calls the cloud throttled despite pacing (3 instances each pace alone) | %d |
+| backups started (counted by the emulator) | %d |
+| **duplicates** (targets backed up twice) | **%d** |
+| **lost** (targets never backed up) | **%d** |
+| **report entries that do not match the emulator** | **%d** |
+| targets no delivery reported started | %d |
+| entries started / already-started / failed in a delivery | %d / %d / %d |
+| why entries failed (another delivery then started the target) | %s |
+| retries (calls beyond the first, all entries) | %d |
+| wall time | %s |
+
+Run on %s, %s, %d CPUs, %s.
+`, o.PerProvider, r.Targets, o.Triggers, o.Deliveries, o.Instances, r.Runs, r.Requests, o.Faults, total, strings.Join(faults, ", "),
+		r.ThrottledByCloudAfterPacing, r.Backups, r.Duplicates, r.Lost, r.Mismatched, r.Unreported, r.Started, r.AlreadyStarted, r.Failed, kinds(r.FailureKinds),
+		r.Retries, r.Wall.Round(time.Millisecond), time.Now().UTC().Format("2006-01-02"), runtime.Version(), runtime.NumCPU(), runtime.GOOS+"/"+runtime.GOARCH)
+}
+
+func kinds(m map[string]int) string {
+	var s []string
+	for k, v := range m {
+		s = append(s, fmt.Sprintf("%s %d", k, v))
+	}
+	sort.Strings(s)
+	if len(s) == 0 {
+		return "none"
+	}
+	return strings.Join(s, ", ")
+}
