@@ -77,6 +77,8 @@ type Result struct {
 	Attempts   int        `json:"attempts"`
 	StartedAt  time.Time  `json:"started_at,omitzero"`
 	DurationMS int64      `json:"duration_ms"`
+	// TaskState is set by Service.Wait: running, done or failed.
+	TaskState string `json:"task_state,omitempty"`
 }
 
 // Report is the outcome of one trigger.

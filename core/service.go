@@ -47,6 +47,8 @@ type Service struct {
 	// and a limit <= 0 means none. Calls wait for a token instead of being
 	// throttled by the cloud.
 	Limits map[string]float64
+	// PollInterval is Wait's first interval between status polls; 0 means 2s.
+	PollInterval time.Duration
 	// OnResult, when set, is called as each job finishes (from several
 	// goroutines at once), e.g. to show progress.
 	OnResult func(i int, r Result)

@@ -303,3 +303,30 @@ func TestRateLimitAvoidsThrottling(t *testing.T) {
 		t.Fatal("an unpaced burst of 45 against 20/s was not throttled: the test proves nothing")
 	}
 }
+
+func TestWaitFollowsTasksToDone(t *testing.T) {
+	f := newFixture(t, cloudemu.Options{BackupDuration: 300 * time.Millisecond})
+	f.svc.PollInterval = 50 * time.Millisecond
+	jobs := f.jobs(t, append(fourClouds, "alibaba-redis://cn-hangzhou/"+cloudemu.AlibabaCluster, "tencent-redis://ap-guangzhou/crs-missing0")...)
+	rep := f.svc.Run(context.Background(), core.Trigger{}, jobs)
+	done := map[int]bool{}
+	f.svc.Wait(context.Background(), jobs, &rep, func(i int, r core.Result) { done[i] = true })
+	for i, r := range rep.Results[:5] {
+		if r.TaskState != core.TaskDone || !done[i] {
+			t.Fatalf("result %d = %+v, want done and reported", i, r)
+		}
+	}
+	if r := rep.Results[5]; r.TaskState != "" || done[5] {
+		t.Fatalf("a failed start has no task to follow: %+v", r)
+	}
+	// A context that ends first leaves the tasks running.
+	f2 := newFixture(t, cloudemu.Options{BackupDuration: time.Minute})
+	f2.svc.PollInterval = 20 * time.Millisecond
+	rep2 := f2.svc.Run(context.Background(), core.Trigger{}, f2.jobs(t, fourClouds[0]))
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	f2.svc.Wait(ctx, f2.jobs(t, fourClouds[0]), &rep2, nil)
+	if rep2.Results[0].TaskState != core.TaskRunning {
+		t.Fatalf("after the context ended: %+v", rep2.Results[0])
+	}
+}

@@ -7,8 +7,9 @@ package handler
 
 import (
 	"context"
-	"io"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -50,6 +51,10 @@ type Handler struct {
 	// config's sinks. Source is the events' source (the function's identity).
 	Publisher *sinks.Publisher
 	Source    string
+	// Wait, when > 0 (BACKUPFN_WAIT, e.g. "10m"), follows the started tasks
+	// until done or failed, up to Wait and the invocation's deadline, and
+	// publishes backup.completed / backup.failed events.
+	Wait time.Duration
 	// sharedStore is true when the idempotency store is shared (Redis): then
 	// a failed sink can ask the platform to retry, which replays the started
 	// backups as already-started and publishes again without starting any.
@@ -91,6 +96,11 @@ func New(ctx context.Context, o Options) (*Handler, error) {
 	}
 	h.Publisher = &sinks.Publisher{Sinks: append([]sinks.Sink{sinks.NewLog(o.Log)}, configured...)}
 	h.Source = source(h.Platform, h.getenv)
+	if w := h.getenv("BACKUPFN_WAIT"); w != "" {
+		if h.Wait, err = time.ParseDuration(w); err != nil || h.Wait < 0 {
+			return nil, fmt.Errorf("BACKUPFN_WAIT=%q: want a duration such as 10m (how long to follow the backup tasks)", w)
+		}
+	}
 	if s := h.getenv("BACKUPFN_WEBHOOK_SECRET"); s != "" {
 		h.secrets = append(h.secrets, []byte(s))
 	}
@@ -146,10 +156,10 @@ func (h *Handler) Run(ctx context.Context, trig core.Trigger) (core.Report, erro
 
 // publish sends the run's events to every sink, after every backup call has
 // finished. It gets its own time: the run's context may be nearly spent.
-func (h *Handler) publish(ctx context.Context, trig core.Trigger, rep core.Report) []core.SinkStatus {
+func (h *Handler) publish(ctx context.Context, evs []sinks.Event) []core.SinkStatus {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	return h.Publisher.Publish(ctx, sinks.NewEvents(h.Source, trig, rep, h.now()))
+	return h.Publisher.Publish(ctx, evs)
 }
 
 // source names this function for the events' source attribute.

@@ -15,6 +15,7 @@ import (
 	"github.com/backupfn/backupfn/core/errkind"
 	"github.com/backupfn/backupfn/events"
 	"github.com/backupfn/backupfn/providers"
+	"github.com/backupfn/backupfn/sinks"
 )
 
 // MaxBody is the largest request body accepted.
@@ -190,7 +191,17 @@ func (h *Handler) runWithin(ctx context.Context, trig core.Trigger, margin time.
 		return core.Report{Results: []core.Result{}}, err
 	}
 	rep := h.Service.RunWithin(ctx, trig, jobs, margin)
-	rep.Sinks = h.publish(ctx, trig, rep)
+	evs := sinks.NewEvents(h.Source, trig, rep, h.now())
+	if h.Wait > 0 {
+		wctx, cancel := context.WithTimeout(ctx, h.Wait)
+		if d, ok := ctx.Deadline(); ok { // leave time to publish before the platform's deadline
+			wctx, cancel = context.WithDeadline(wctx, d.Add(-5*time.Second))
+		}
+		h.Service.Wait(wctx, jobs, &rep, nil)
+		cancel()
+		evs = append(evs, sinks.NewCompletionEvents(h.Source, trig, rep, h.now())...)
+	}
+	rep.Sinks = h.publish(ctx, evs)
 	return rep, nil
 }
 

@@ -73,3 +73,34 @@ sinks:
 		t.Fatalf("invoke: %v\n%s", err, out)
 	}
 }
+
+// With BACKUPFN_WAIT the function follows the tasks and publishes
+// backup.completed events.
+func TestWaitPublishesCompleted(t *testing.T) {
+	emu := cloudemu.New(cloudemu.Options{BackupDuration: 200 * time.Millisecond})
+	es := httptest.NewServer(emu)
+	defer es.Close()
+	env := map[string]string{"BACKUPFN_WAIT": "30s"}
+	for _, kv := range emu.Env(es.URL) {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
+	var logged bytes.Buffer
+	h, err := handler.New(context.Background(), handler.Options{Platform: "fc", ConfigYAML: []byte(testConfig),
+		Getenv: func(k string) string { return env[k] }, Log: &logged})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Service.PollInterval = 50 * time.Millisecond
+	rep, err := h.Run(context.Background(), core.Trigger{Groups: []string{"nightly"}})
+	if err != nil || !rep.OK() {
+		t.Fatalf("%v %v", err, rep.Counts())
+	}
+	if n := strings.Count(logged.String(), `"msg":"`+sinks.TypeCompleted+`"`); n != 4 {
+		t.Fatalf("%d backup.completed events logged, want 4:\n%s", n, logged.String())
+	}
+	env["BACKUPFN_WAIT"] = "soon"
+	if _, err := handler.New(context.Background(), handler.Options{ConfigYAML: []byte(testConfig), Getenv: func(k string) string { return env[k] }}); err == nil || !strings.Contains(err.Error(), "BACKUPFN_WAIT") {
+		t.Fatalf("a bad BACKUPFN_WAIT: %v", err)
+	}
+}

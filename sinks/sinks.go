@@ -51,6 +51,7 @@ type Data struct {
 	TaskIDs   []string        `json:"task_ids,omitempty"`
 	RequestID string          `json:"request_id,omitempty"`
 	Error     *core.ErrorInfo `json:"error,omitempty"`
+	TaskState string          `json:"task_state,omitempty"`
 	Trigger   TriggerInfo     `json:"trigger"`
 	// run.finished only:
 	Counts  map[core.Status]int `json:"counts,omitempty"`
@@ -94,10 +95,27 @@ func NewEvents(source string, trig core.Trigger, rep core.Report, now time.Time)
 	return evs
 }
 
+// NewCompletionEvents turns results followed by Service.Wait into one
+// backup.completed or backup.failed event each (results still running or
+// never started give none).
+func NewCompletionEvents(source string, trig core.Trigger, rep core.Report, now time.Time) []Event {
+	ti := TriggerInfo{Platform: trig.Platform, Source: trig.Source, DedupeKey: trig.DedupeKey, Requester: trig.Requester}
+	var evs []Event
+	for _, r := range rep.Results {
+		switch r.TaskState {
+		case core.TaskDone:
+			evs = append(evs, newEvent(source, TypeCompleted, r.Target, now, ResultData(r, ti)))
+		case core.TaskFailed:
+			evs = append(evs, newEvent(source, TypeFailed, r.Target, now, ResultData(r, ti)))
+		}
+	}
+	return evs
+}
+
 // ResultData is the data of a backup.* event for one result.
 func ResultData(r core.Result, ti TriggerInfo) Data {
 	return Data{Target: r.Target, Name: r.Name, Provider: r.Provider, Region: r.Region, Instance: r.Instance,
-		Status: r.Status, TaskIDs: r.TaskIDs, RequestID: r.RequestID, Error: r.Error, Trigger: ti}
+		Status: r.Status, TaskIDs: r.TaskIDs, RequestID: r.RequestID, Error: r.Error, TaskState: r.TaskState, Trigger: ti}
 }
 
 func newEvent(source, typ, subject string, now time.Time, d Data) Event {

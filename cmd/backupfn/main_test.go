@@ -266,3 +266,12 @@ func TestRunIdempotencyKey(t *testing.T) {
 		t.Fatalf("a new key: exit %d, %d backups, want 6", code, len(h.emu.Backups()))
 	}
 }
+
+func TestRunWait(t *testing.T) {
+	h := newHarness(t) // backups take 200ms
+	code, out, errOut := h.run("run", "--json", "--wait", "--target", "tencent-redis://ap-guangzhou/"+cloudemu.TencentInstance,
+		"--target", "alibaba-redis://cn-hangzhou/"+cloudemu.AlibabaCluster)
+	if code != exitOK || strings.Count(out, `"task_state": "done"`) != 2 {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+}

@@ -39,6 +39,7 @@ func (a *app) cmdRun(ctx context.Context, args []string) int {
 	dryRun := fs.Bool("dry-run", false, "resolve and validate the targets, call nothing")
 	asJSON := fs.Bool("json", false, `print one JSON object {"results":[...]} on stdout`)
 	timeout := fs.Duration("timeout", 5*time.Minute, "give up on calls not finished within this time")
+	wait := fs.Bool("wait", false, "follow each started task through the status API until it is done or failed (within --timeout); exit 1 if any failed")
 	idemKey := fs.String("idempotency-key", "", "dedupe key: runs with the same key and targets start each backup once (shared through the config's idempotency store, else by looking for the backup's marker in the cloud)")
 	if code, ok := a.parseFlags(fs, args); !ok {
 		return code
@@ -88,8 +89,20 @@ func (a *app) cmdRun(ctx context.Context, args []string) int {
 		defer p.finish()
 	}
 	rep := svc.Run(ctx, trig, jobs)
-	rep.Sinks = pub.Publish(context.WithoutCancel(ctx), sinks.NewEvents("backupfn/cli", trig, rep, time.Now()))
-	return a.printReport(rep, *asJSON, false)
+	evs := sinks.NewEvents("backupfn/cli", trig, rep, time.Now())
+	if *wait {
+		fmt.Fprintf(a.stderr, "%d started; waiting for the backup tasks to finish…\n", rep.Counts()[core.StatusStarted]+rep.Counts()[core.StatusAlreadyStarted])
+		svc.Wait(ctx, jobs, &rep, nil)
+		evs = append(evs, sinks.NewCompletionEvents("backupfn/cli", trig, rep, time.Now())...)
+	}
+	rep.Sinks = pub.Publish(context.WithoutCancel(ctx), evs)
+	code = a.printReport(rep, *asJSON, false)
+	for _, r := range rep.Results {
+		if *wait && r.TaskState != core.TaskDone && code == exitOK {
+			code = exitFailed
+		}
+	}
+	return code
 }
 
 // loadConfig loads path, or returns an empty config when path is "".
@@ -148,6 +161,10 @@ func (a *app) printReport(rep core.Report, asJSON, dryRun bool) int {
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TARGET\tSTATUS\tTASK IDS\tDETAIL")
+	waited := false
+	for _, r := range rep.Results {
+		waited = waited || r.TaskState != ""
+	}
 	for _, r := range rep.Results {
 		name := r.Name
 		if name == "" {
@@ -165,7 +182,11 @@ func (a *app) printReport(rep core.Report, asJSON, dryRun bool) int {
 		case r.RequestID != "":
 			detail = "request " + r.RequestID
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", name, r.Status, dash(strings.Join(r.TaskIDs, ",")), detail)
+		status := string(r.Status)
+		if waited && r.TaskState != "" {
+			status += ", task " + r.TaskState
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", name, status, dash(strings.Join(r.TaskIDs, ",")), detail)
 	}
 	_ = tw.Flush()
 	for _, s := range sinks.Failed(rep.Sinks) {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk"
@@ -17,6 +18,11 @@ import (
 	"github.com/backupfn/backupfn/core/errkind"
 	"github.com/backupfn/backupfn/providers"
 )
+
+// clientMu serialises r_kvstore.NewClientWithOptions: it initialises the
+// SDK's global EndpointMap without a lock, a data race when clients are
+// built concurrently (found by go test -race).
+var clientMu sync.Mutex
 
 // defaultTimeout bounds a call when Config.Timeout is zero.
 const defaultTimeout = 30 * time.Second
@@ -63,7 +69,9 @@ func (p *Provider) newCall(ctx context.Context, t providers.Target) (*call, erro
 	if creds.Token != "" {
 		cred = credentials.NewStsTokenCredential(creds.ID, creds.Secret, creds.Token)
 	}
+	clientMu.Lock() // the SDK fills a package-level endpoint map lazily, unguarded
 	client, err := r_kvstore.NewClientWithOptions(t.Region, conf, cred)
+	clientMu.Unlock()
 	if err != nil {
 		cancel()
 		return nil, &errkind.Error{Kind: errkind.Internal, Message: Scheme + ": building the client: " + redact(err.Error(), creds), Err: err}
