@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/backupfn/backupfn/cloudemu"
@@ -59,86 +59,59 @@ func (a *app) cmdDemo(ctx context.Context, args []string) int {
 		return exitFailed
 	}
 	fmt.Fprintf(a.stderr, "cloudemu listening on %s; backing up group %q (%d targets on 4 clouds)\n\n", ln.Addr(), "nightly", len(jobs))
-	rep := (&core.Service{Registry: reg}).Run(ctx, core.Trigger{Platform: "cli", Source: core.SourceCLI, Groups: []string{"nightly"}}, jobs)
+	svc := &core.Service{Registry: reg, PollInterval: 250 * time.Millisecond}
+	rep := svc.Run(ctx, core.Trigger{Platform: "cli", Source: core.SourceCLI, Groups: []string{"nightly"}}, jobs)
 	if code := a.printReport(rep, *asJSON, false); code != exitOK {
 		return code
 	}
 	fmt.Fprintln(a.stderr)
-	if !a.follow(ctx, reg, jobs, rep) {
+	if !a.follow(ctx, svc, jobs, &rep) {
 		return exitFailed
 	}
 	fmt.Fprintf(a.stderr, "\nthe emulator recorded %d backups: see what a test counts with GET /_emulator/backups\n", len(emu.Backups()))
 	return exitOK
 }
 
-// follow polls every started task until it is done or failed, drawing
-// progress on stderr, and reports whether all are done.
-func (a *app) follow(ctx context.Context, reg *providers.Registry, jobs []core.Job, rep core.Report) bool {
-	type task struct {
-		name, id string
-		t        providers.Target
-	}
-	var tasks []task
-	for i, r := range rep.Results {
-		for _, id := range r.TaskIDs {
-			tasks = append(tasks, task{name: jobs[i].Name, id: id, t: jobs[i].Target})
-		}
-	}
-	state := map[int]providers.State{}
+// follow waits for every started task to be done or failed, printing each
+// as it settles (and a running count on a terminal), and reports whether
+// all are done.
+func (a *app) follow(ctx context.Context, svc *core.Service, jobs []core.Job, rep *core.Report) bool {
 	start := time.Now()
-	for len(state) < len(tasks) {
-		for i, tk := range tasks {
-			if _, final := state[i]; final {
-				continue
+	var mu sync.Mutex
+	settled, total := 0, len(rep.Results)
+	stop := make(chan struct{})
+	if a.isTerminal() {
+		go func() {
+			t := time.NewTicker(200 * time.Millisecond)
+			defer t.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-t.C:
+					mu.Lock()
+					fmt.Fprintf(a.stderr, "\r  %d of %d tasks running… %s\033[K", total-settled, total, time.Since(start).Round(100*time.Millisecond))
+					mu.Unlock()
+				}
 			}
-			p, _ := reg.Lookup(tk.t.Scheme)
-			st, err := p.Status(ctx, tk.t, tk.id)
-			if err != nil {
-				fmt.Fprintf(a.stderr, "%s task %s: %v\n", tk.name, tk.id, err)
-				state[i] = providers.Failed
-				continue
-			}
-			if st.State != providers.Running {
-				state[i] = st.State
-				fmt.Fprintf(a.stderr, "  %-16s task %-36s %s (%s) after %s\n", tk.name, tk.id, st.State, st.Detail, time.Since(start).Round(100*time.Millisecond))
-			}
-		}
-		if len(state) < len(tasks) {
-			if a.isTerminal() {
-				fmt.Fprintf(a.stderr, "\r  %d of %d tasks running… %s\033[K", len(tasks)-len(state), len(tasks), time.Since(start).Round(100*time.Millisecond))
-			}
-			if !sleepFor(ctx, 250*time.Millisecond) {
-				return false
-			}
-			if a.isTerminal() {
-				fmt.Fprint(a.stderr, "\r\033[K")
-			}
-		}
+		}()
 	}
-	names := make([]string, 0, len(state))
+	svc.Wait(ctx, jobs, rep, func(i int, r core.Result) {
+		mu.Lock()
+		defer mu.Unlock()
+		settled++
+		if a.isTerminal() {
+			fmt.Fprint(a.stderr, "\r\033[K")
+		}
+		fmt.Fprintf(a.stderr, "  %-16s task %-36s %s after %s\n", jobs[i].Name, strings.Join(r.TaskIDs, ","), r.TaskState, time.Since(start).Round(100*time.Millisecond))
+	})
+	close(stop)
 	ok := true
-	for i, s := range state {
-		ok = ok && s == providers.Done
-		if s != providers.Done {
-			names = append(names, tasks[i].name)
-		}
+	for _, r := range rep.Results {
+		ok = ok && r.TaskState == core.TaskDone
 	}
-	sort.Strings(names)
-	if !ok {
-		fmt.Fprintf(a.stderr, "not done: %s\n", strings.Join(names, ", "))
-		return false
+	if ok {
+		fmt.Fprintf(a.stderr, "all %d backup tasks done\n", total)
 	}
-	fmt.Fprintf(a.stderr, "all %d backup tasks done\n", len(tasks))
-	return true
-}
-
-func sleepFor(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
+	return ok
 }
