@@ -4,15 +4,21 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 BUILD   := CGO_ENABLED=0 $(GO) build -trimpath -ldflags="$(LDFLAGS)"
 
-.PHONY: demo test build lint dist reliability clean
+.PHONY: demo test fuzz build lint dist reliability clean
 
 ## demo: back up four clouds on the embedded emulator (no credentials, no network)
 demo:
 	$(GO) run ./cmd/backupfn demo
 
-## test: the whole test suite, with the race detector
+## test: every fuzz target for 3s, then the whole test suite with the race detector
 test:
+	scripts/fuzz.sh 3s
 	$(GO) test -race -count=1 ./...
+
+## fuzz: every fuzz target for FUZZTIME each (default 1m)
+FUZZTIME ?= 1m
+fuzz:
+	scripts/fuzz.sh $(FUZZTIME)
 
 ## build: the CLI into bin/backupfn
 build:

@@ -23,7 +23,9 @@ import (
 
 	"github.com/backupfn/backupfn/core"
 	"github.com/backupfn/backupfn/core/errkind"
+	"github.com/backupfn/backupfn/policy"
 	"github.com/backupfn/backupfn/providers"
+	"github.com/backupfn/backupfn/signature"
 	"github.com/backupfn/backupfn/sinks"
 )
 
@@ -37,8 +39,11 @@ type Config struct {
 	// Sinks are the sinks: entries, decoded; sinks/all checks each against
 	// its type. Secrets in them must be ${ENV} references (Spec.FromEnv).
 	Sinks []sinks.Spec
-	// Policy is kept as YAML for the package that owns it.
-	Policy *yaml.Node
+	// Policy says which trigger sources may back up what (see package policy).
+	Policy policy.Policy
+	// WebhookKeys sign inbound webhooks (webhook: {keys: {ID: ${ENV}}}),
+	// besides BACKUPFN_WEBHOOK_SECRET; callers name theirs with k=ID.
+	WebhookKeys []signature.Key
 
 	reg    *providers.Registry
 	byName map[string]int
@@ -58,6 +63,22 @@ type Defaults struct {
 	Remark      string // Tencent and DCS backup remark
 	Name        string // RDS backup name, e.g. "backupfn-{trigger}-{date}"
 	Description string // RDS backup description
+}
+
+func (c *Config) decodeWebhookKeys(d *decoder, v *yaml.Node, p string) {
+	d.mapping(v, p, map[string]field{"*": func(k, v *yaml.Node, p string) {
+		if !nameRE.MatchString(k.Value) {
+			d.errorf(k, p, "key ID %q: want letters, digits, '-', '_' or '.'", k.Value)
+			return
+		}
+		if v.Kind != yaml.ScalarNode || !wholeEnvRE.MatchString(v.Value) {
+			d.errorf(v, p, "a secret: write it as ${ENV_VAR}, never in the file")
+			return
+		}
+		if s, ok := d.str(v, p); ok {
+			c.WebhookKeys = append(c.WebhookKeys, signature.Key{ID: k.Value, Secret: []byte(s)})
+		}
+	}})
 }
 
 // Idempotency chooses where started backups are remembered, so a trigger
@@ -123,17 +144,23 @@ func Parse(name string, data []byte, reg *providers.Registry, getenv func(string
 	if len(doc.Content) == 0 {
 		return nil, Errors{{File: name, Msg: "the config is empty: want at least a targets: section"}}
 	}
-	var groupsNode *yaml.Node
+	var groupsNode, policyNode *yaml.Node
 	d.mapping(doc.Content[0], "", map[string]field{
 		"targets":     func(_, v *yaml.Node, p string) { c.decodeTargets(d, v, p) },
 		"groups":      func(_, v *yaml.Node, _ string) { groupsNode = v },
 		"defaults":    func(_, v *yaml.Node, p string) { c.decodeDefaults(d, v, p) },
 		"sinks":       func(_, v *yaml.Node, p string) { c.Sinks = d.sinks(v, p) },
-		"policy":      func(_, v *yaml.Node, p string) { c.Policy = d.section(v, p) },
+		"policy":      func(_, v *yaml.Node, _ string) { policyNode = v },
 		"idempotency": func(_, v *yaml.Node, p string) { c.decodeIdempotency(d, v, p) },
+		"webhook": func(_, v *yaml.Node, p string) {
+			d.mapping(v, p, map[string]field{"keys": func(_, v *yaml.Node, p string) { c.decodeWebhookKeys(d, v, p) }})
+		},
 	})
 	if groupsNode != nil {
 		c.decodeGroups(d, groupsNode, "groups")
+	}
+	if policyNode != nil {
+		c.decodePolicy(d, policyNode, "policy")
 	}
 	c.applyDefaults(d)
 	if len(d.errs) > 0 {
@@ -149,14 +176,6 @@ func yamlError(name string, err error) Error {
 		msg = strings.TrimSpace(msg[strings.Index(msg, ":")+1:])
 	}
 	return Error{File: name, Line: line, Msg: "not valid YAML: " + msg}
-}
-
-func (d *decoder) section(v *yaml.Node, p string) *yaml.Node {
-	if v.Kind != yaml.MappingNode && !(v.Kind == yaml.ScalarNode && v.Tag == "!!null") {
-		d.errorf(v, p, "want a mapping, got %s", kindName(v))
-		return nil
-	}
-	return v
 }
 
 func (c *Config) decodeDefaults(d *decoder, v *yaml.Node, p string) {

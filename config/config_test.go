@@ -168,3 +168,36 @@ func TestIdempotencySection(t *testing.T) {
 	_, err = config.Parse("c.yaml", []byte("targets: {}\nidempotency: {store: redis}\n"), reg, noenv)
 	wantErrors(t, err, "c.yaml:2: idempotency: store: redis needs url")
 }
+
+func TestPolicySection(t *testing.T) {
+	src := `targets:
+  orders: tencent-redis://ap-guangzhou/crs-1
+groups:
+  nightly: [orders]
+policy:
+  http: {groups: [nightly], targets: [orders, url]}
+  rules:
+    - {source: chat, channel: C1, groups: ["*"], targets: ["*"]}
+`
+	c, err := config.Parse("c.yaml", []byte(src), reg, noenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := c.Policy.PerSource["http"]; len(r.Groups) != 1 || r.Targets[1] != "url" || len(c.Policy.Rules) != 1 || c.Policy.Rules[0].Channel != "C1" {
+		t.Fatalf("policy = %+v", c.Policy)
+	}
+	if !strings.Contains(c.Policy.Rules[0].Name, "c.yaml:8") {
+		t.Fatalf("rule name %q should say where it is written", c.Policy.Rules[0].Name)
+	}
+	bad := `targets:
+  orders: tencent-redis://ap-guangzhou/crs-1
+policy:
+  http: {groups: [nightly]}
+  chats: {groups: ["*"]}
+  rules:
+    - {source: email, targets: [order]}
+`
+	_, err = config.Parse("c.yaml", []byte(bad), reg, noenv)
+	wantErrors(t, err, `c.yaml:4: policy.http.groups[0]: unknown name "nightly"`, `c.yaml:5: policy.chats: unknown key "chats" (did you mean "chat"?)`,
+		`c.yaml:7: policy.rules[0].source: unknown source "email"`, `c.yaml:7: policy.rules[0].targets[0]: unknown name "order" (did you mean "orders"?)`)
+}

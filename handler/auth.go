@@ -6,10 +6,9 @@ import "github.com/backupfn/backupfn/signature"
 // the entrypoints and tests that sign requests.
 const SignatureHeader = signature.Header
 
-// Sign, SignSlack, VerifySignature and VerifySlack are package signature's.
+// Sign, SignSlack and VerifySlack are package signature's.
 var (
-	Sign            = signature.Sign
-	SignSlack       = signature.SignSlack
-	VerifySignature = signature.Verify
-	VerifySlack     = signature.VerifySlack
+	Sign        = signature.Sign
+	SignSlack   = signature.SignSlack
+	VerifySlack = signature.VerifySlack
 )

@@ -13,13 +13,16 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/backupfn/backupfn/config"
 	"github.com/backupfn/backupfn/core"
 	"github.com/backupfn/backupfn/core/errkind"
+	"github.com/backupfn/backupfn/policy"
 	"github.com/backupfn/backupfn/providers"
 	"github.com/backupfn/backupfn/providers/all"
+	"github.com/backupfn/backupfn/signature"
 	"github.com/backupfn/backupfn/sinks"
 	sinkall "github.com/backupfn/backupfn/sinks/all"
 	"github.com/backupfn/backupfn/store/redisstore"
@@ -62,7 +65,8 @@ type Handler struct {
 
 	getenv  func(string) string
 	now     func() time.Time
-	secrets [][]byte
+	keys    []signature.Key
+	replays signature.ReplayCache
 	slack   []byte
 }
 
@@ -102,11 +106,12 @@ func New(ctx context.Context, o Options) (*Handler, error) {
 		}
 	}
 	if s := h.getenv("BACKUPFN_WEBHOOK_SECRET"); s != "" {
-		h.secrets = append(h.secrets, []byte(s))
+		h.keys = append(h.keys, signature.Key{ID: "default", Secret: []byte(s)})
 	}
 	if s := h.getenv("BACKUPFN_WEBHOOK_SECRET_PREVIOUS"); s != "" {
-		h.secrets = append(h.secrets, []byte(s)) // accepted while a secret rotates
+		h.keys = append(h.keys, signature.Key{ID: "previous", Secret: []byte(s)}) // accepted while a secret rotates
 	}
+	h.keys = append(h.keys, cfg.WebhookKeys...)
 	if s := h.getenv("SLACK_SIGNING_SECRET"); s != "" {
 		h.slack = []byte(s)
 	}
@@ -170,6 +175,39 @@ func source(platform string, getenv func(string) string) string {
 		}
 	}
 	return "backupfn/" + platform
+}
+
+type subjectKey struct{}
+
+// withSubject records who sent an HTTP request (webhook key, Slack team,
+// channel and user) for the policy check.
+func withSubject(ctx context.Context, s policy.Subject) context.Context {
+	return context.WithValue(ctx, subjectKey{}, s)
+}
+
+func subjectOf(ctx context.Context, trig core.Trigger) policy.Subject {
+	s, _ := ctx.Value(subjectKey{}).(policy.Subject)
+	s.Source = trig.Source
+	return s
+}
+
+// denied reports a request the policy refuses: nothing starts, and the
+// refusal is published as a failed event.
+func (h *Handler) denied(ctx context.Context, trig core.Trigger, err error) (core.Report, error) {
+	what := append(append([]string{}, trig.Targets...), prefixed("group:", trig.Groups)...)
+	res := core.Result{Target: strings.Join(what, ","), Status: core.StatusFailed, TaskIDs: []string{},
+		Error: &core.ErrorInfo{Kind: errkind.PermissionDenied, Code: "PolicyDenied", Message: strings.TrimPrefix(err.Error(), "PermissionDenied: ")}}
+	rep := core.Report{Results: []core.Result{res}}
+	rep.Sinks = h.publish(ctx, sinks.NewEvents(h.Source, trig, rep, h.now()))
+	return rep, err
+}
+
+func prefixed(p string, names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = p + n
+	}
+	return out
 }
 
 // Outcome is the result of one message of an event.

@@ -14,7 +14,9 @@ import (
 	"github.com/backupfn/backupfn/core"
 	"github.com/backupfn/backupfn/core/errkind"
 	"github.com/backupfn/backupfn/events"
+	"github.com/backupfn/backupfn/policy"
 	"github.com/backupfn/backupfn/providers"
+	"github.com/backupfn/backupfn/signature"
 	"github.com/backupfn/backupfn/sinks"
 )
 
@@ -65,9 +67,11 @@ func (h *Handler) HandleHTTP(ctx context.Context, r *events.HTTPRequest, async b
 	case len(r.Body) > MaxBody:
 		return errorResponse(http.StatusRequestEntityTooLarge, errkind.New(errkind.InvalidArgument, "body is %d bytes, over the %d-byte limit", len(r.Body), MaxBody))
 	}
-	if err := h.authenticate(rt, r); err != nil {
+	subject, err := h.authenticate(rt, r)
+	if err != nil {
 		return errorResponse(http.StatusUnauthorized, &errkind.Error{Kind: errkind.Unauthenticated, Message: strings.TrimPrefix(err.Error(), "unauthenticated: ")})
 	}
+	ctx = withSubject(ctx, subject)
 	ev, err := events.DecodeHTTP(r, h.Platform)
 	if err != nil {
 		return errorResponse(events.HTTPStatus(err), &errkind.Error{Kind: errkind.InvalidArgument, Message: err.Error(), Err: err})
@@ -79,11 +83,30 @@ func (h *Handler) HandleHTTP(ctx context.Context, r *events.HTTPRequest, async b
 	return h.runHTTP(ctx, ev)
 }
 
-func (h *Handler) authenticate(rt string, r *events.HTTPRequest) error {
+// authenticate checks the request's signature and that it was not seen
+// before, and returns who sent it (for the policy).
+func (h *Handler) authenticate(rt string, r *events.HTTPRequest) (policy.Subject, error) {
+	var s policy.Subject
+	var sig string
 	if rt == "/v1/slack/command" {
-		return VerifySlack(h.slack, r.Header, r.Body, h.now())
+		if err := VerifySlack(h.slack, r.Header, r.Body, h.now()); err != nil {
+			return s, err
+		}
+		sig = r.Header.Get("X-Slack-Signature")
+		if cmd, err := events.ParseSlashCommand(r.Body); err == nil {
+			s.Team, s.Channel, s.User = cmd.TeamID, cmd.ChannelID, cmd.UserID
+		}
+	} else {
+		key, err := signature.Verify(h.keys, r.Header.Get(SignatureHeader), r.Body, h.now())
+		if err != nil {
+			return s, err
+		}
+		s.Key, sig = key, r.Header.Get(SignatureHeader)
 	}
-	return VerifySignature(h.secrets, r.Header.Get(SignatureHeader), r.Body, h.now())
+	if h.replays.Seen(sig, h.now()) {
+		return s, errors.New("unauthenticated: this signature was already used: sign each request anew (replay refused)")
+	}
+	return s, nil
 }
 
 // runHTTP runs every message of a decoded request; the answer is the report
@@ -98,11 +121,19 @@ func (h *Handler) runHTTP(ctx context.Context, ev events.Event) Response {
 	for _, m := range ev.Messages {
 		rep, err := h.Run(ctx, m.Trigger)
 		if err != nil {
-			return errorResponse(http.StatusBadRequest, err)
+			return errorResponse(statusOf(err), err)
 		}
 		all.Results = append(all.Results, rep.Results...)
 	}
 	return jsonResponse(reportStatus(all), all)
+}
+
+// statusOf is the HTTP status of a request that could not run.
+func statusOf(err error) int {
+	if errkind.KindOf(err) == errkind.PermissionDenied {
+		return http.StatusForbidden
+	}
+	return http.StatusBadRequest
 }
 
 // reportStatus: 200 when every target started, 503 when what failed may
@@ -185,6 +216,9 @@ const SlackBudget = 2500 * time.Millisecond
 func (h *Handler) runWithin(ctx context.Context, trig core.Trigger, margin time.Duration) (core.Report, error) {
 	if trig.Platform == "" {
 		trig.Platform = h.Platform
+	}
+	if err := h.Config.Policy.Check(subjectOf(ctx, trig), trig.Targets, trig.Groups); err != nil {
+		return h.denied(ctx, trig, err)
 	}
 	jobs, err := h.Config.Resolve(trig.Targets, trig.Groups)
 	if err != nil {

@@ -47,41 +47,68 @@ type Error struct{ reason string }
 
 func (e *Error) Error() string { return "unauthenticated: " + e.reason }
 
-// Verify checks an X-Backupfn-Signature header against any of the
-// secrets. Comparison is constant-time.
-func Verify(secrets [][]byte, header string, body []byte, now time.Time) error {
-	if len(secrets) == 0 {
-		return &Error{"no webhook secret is configured (set BACKUPFN_WEBHOOK_SECRET): every request is refused"}
+// Key is one webhook signing key. Several may be live at once (rotation
+// without downtime); a caller may name the one it used with k=<ID>.
+type Key struct {
+	ID     string
+	Secret []byte
+}
+
+// Verify checks an X-Backupfn-Signature header:
+//
+//	t=<unix>[,k=<key ID>],v1=<hex>[,v1=<hex>...]
+//
+// against the keys (only key k when the header names one) and returns the
+// ID of the key that matched. Comparison is constant-time.
+func Verify(keys []Key, header string, body []byte, now time.Time) (string, error) {
+	if len(keys) == 0 {
+		return "", &Error{"no webhook secret is configured (set BACKUPFN_WEBHOOK_SECRET): every request is refused"}
 	}
 	if header == "" {
-		return &Error{"missing " + Header + " header: want t=<unix>,v1=<hex HMAC-SHA256(secret, \"<t>.<body>\")>"}
+		return "", &Error{"missing " + Header + " header: want t=<unix>,v1=<hex HMAC-SHA256(secret, \"<t>.<body>\")>"}
 	}
-	var ts string
+	var ts, keyID string
 	var sigs []string
 	for _, part := range strings.Split(header, ",") {
 		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
 		switch k {
 		case "t":
 			ts = v
+		case "k":
+			keyID = v
 		case "v1":
 			sigs = append(sigs, v)
 		}
 	}
 	if err := checkTimestamp(ts, now); err != nil {
-		return err
+		return "", err
 	}
 	if len(sigs) == 0 {
-		return &Error{Header + " has no v1= signature"}
+		return "", &Error{Header + " has no v1= signature"}
 	}
-	for _, s := range secrets {
-		want := hmacHex(s, ts+".", body)
+	found := false
+	for _, k := range keys {
+		if keyID != "" && k.ID != keyID {
+			continue
+		}
+		found = true
+		want := hmacHex(k.Secret, ts+".", body)
 		for _, got := range sigs {
 			if hmac.Equal([]byte(got), []byte(want)) {
-				return nil
+				return k.ID, nil
 			}
 		}
 	}
-	return &Error{"signature does not match the body"}
+	if !found {
+		return "", &Error{fmt.Sprintf("unknown key ID k=%.40q", keyID)}
+	}
+	return "", &Error{"signature does not match the body"}
+}
+
+// SignWithKey is Sign naming the key: t=<unix>,k=<ID>,v1=<hex>.
+func SignWithKey(k Key, t time.Time, body []byte) string {
+	ts := strconv.FormatInt(t.Unix(), 10)
+	return "t=" + ts + ",k=" + k.ID + ",v1=" + hmacHex(k.Secret, ts+".", body)
 }
 
 func checkTimestamp(ts string, now time.Time) error {

@@ -181,7 +181,7 @@ func TestFC(t *testing.T) {
 		body := []byte(`{"groups":["nightly"]}`)
 		ev := fcHTTP(t, map[string]string{
 			"Content-Type":         "application/json",
-			"X-Backupfn-Signature": handler.Sign([]byte(webhookSecret), time.Now(), body),
+			"X-Backupfn-Signature": handler.Sign([]byte(webhookSecret), signTime(), body),
 		}, body)
 		resp := decodeGateway(t, "http trigger", f.invoke(t, ev, true).ok(t, "http trigger"))
 		if resp.StatusCode != http.StatusOK {

@@ -76,7 +76,7 @@ func post(t *testing.T, u string, header map[string]string, body []byte) httpRes
 func signed(body []byte) map[string]string {
 	return map[string]string{
 		"Content-Type":          "application/json",
-		handler.SignatureHeader: handler.Sign([]byte(webhookSecret), time.Now(), body),
+		handler.SignatureHeader: handler.Sign([]byte(webhookSecret), signTime(), body),
 	}
 }
 

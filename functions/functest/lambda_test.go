@@ -136,7 +136,7 @@ func TestLambda(t *testing.T) {
 		n := c.count()
 		ev := lambdaHTTP(t, map[string]string{
 			"content-type":         "application/json",
-			"x-backupfn-signature": handler.Sign([]byte(webhookSecret), time.Now(), body),
+			"x-backupfn-signature": handler.Sign([]byte(webhookSecret), signTime(), body),
 		}, body)
 		resp := decodeGateway(t, "api gateway v2", f.invoke(t, ev).ok(t, "api gateway v2"))
 		if resp.StatusCode != http.StatusOK {

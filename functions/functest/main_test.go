@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -215,3 +216,12 @@ func setEnv(env []string, kv string) []string {
 // badConfig is a config that does not validate: the unknown scheme and the
 // unknown group member are both errors.
 const badConfig = "targets:\n  orders: nosuch-cloud://ap-guangzhou/crs-1\ngroups:\n  nightly: [orders, missing]\n"
+
+var signs atomic.Int64
+
+// signTime is a distinct, recent second for each signature: the function
+// refuses a signature it has seen (replay), and two requests signed in the
+// same second with the same body would share one.
+func signTime() time.Time {
+	return time.Now().Add(-time.Duration(signs.Add(1)%240) * time.Second)
+}

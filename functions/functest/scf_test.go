@@ -145,7 +145,7 @@ func TestSCF(t *testing.T) {
 		n := c.count()
 		ev := scfAPIGateway(t, "/release/v1/backups", map[string]string{
 			"content-type":         "application/json",
-			"x-backupfn-signature": handler.Sign([]byte(webhookSecret), time.Now(), body),
+			"x-backupfn-signature": handler.Sign([]byte(webhookSecret), signTime(), body),
 		}, body)
 		resp := decodeGateway(t, "api gateway", f.invoke(t, ev))
 		if resp.StatusCode != 200 {
@@ -212,7 +212,7 @@ func TestSCF(t *testing.T) {
 			"requestContext": map[string]any{"serviceId": "service-f94sy04v", "path": "/v1/backups",
 				"httpMethod": "POST", "requestId": newID("apigw"), "sourceIp": "203.0.113.10", "stage": "release"},
 			"headers": map[string]string{"content-type": "application/json",
-				"x-backupfn-signature": handler.Sign([]byte(webhookSecret), time.Now(), body)},
+				"x-backupfn-signature": handler.Sign([]byte(webhookSecret), signTime(), body)},
 			"body": base64.StdEncoding.EncodeToString(body), "isBase64Encoded": true,
 			"path": "/release/v1/backups", "httpMethod": "POST", "queryString": map[string]any{"dry": true, "tag": []string{"a", "b"}},
 		})

@@ -29,7 +29,7 @@ func receiver(t *testing.T, status int) (*httptest.Server, func() []sinks.Event)
 	var got []sinks.Event
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		if err := signature.Verify([][]byte{[]byte(secret)}, r.Header.Get(signature.Header), body, time.Now()); err != nil {
+		if _, err := signature.Verify([]signature.Key{{ID: "k", Secret: []byte(secret)}}, r.Header.Get(signature.Header), body, time.Now()); err != nil {
 			t.Errorf("delivery not signed: %v", err)
 		}
 		if ct := r.Header.Get("Content-Type"); ct != "application/cloudevents-batch+json" {
