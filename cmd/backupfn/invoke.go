@@ -75,7 +75,7 @@ func (a *app) newHandler(ctx context.Context, platform, cfgPath, cmd string) (*h
 		fmt.Fprintf(a.stderr, "backupfn %s: unknown platform %q (known: %s)\n", cmd, platform, strings.Join(known, ", "))
 		return nil, exitUsage
 	}
-	h, err := handler.New(ctx, handler.Options{Platform: platform, Getenv: a.getenv, ConfigPath: cfgPath})
+	h, err := handler.New(ctx, handler.Options{Platform: platform, Getenv: a.getenv, ConfigPath: cfgPath, Log: a.stderr})
 	if err != nil {
 		fmt.Fprintf(a.stderr, "backupfn %s: %s\n", cmd, indent(err.Error()))
 		return nil, exitUsage
