@@ -104,3 +104,26 @@ func TestWaitPublishesCompleted(t *testing.T) {
 		t.Fatalf("a bad BACKUPFN_WAIT: %v", err)
 	}
 }
+
+// A timer that fires twice (the same trigger name and time) starts nothing
+// the second time: its results replay as already-started.
+func TestTimerFiringTwiceStartsOnce(t *testing.T) {
+	f := newFixture(t, "scf")
+	timer := []byte(`{"Type":"Timer","TriggerName":"nightly","Time":"2026-11-26T02:00:00Z","Message":"nightly"}`)
+	for i := 0; i < 2; i++ {
+		out, err := f.h.Invoke(context.Background(), timer)
+		if err != nil {
+			t.Fatalf("firing %d: %v", i+1, err)
+		}
+		want := `"status":"started"`
+		if i == 1 {
+			want = `"status":"already-started"`
+		}
+		if strings.Count(string(out), want) != 4 {
+			t.Fatalf("firing %d: want 4 %s:\n%s", i+1, want, out)
+		}
+	}
+	if n := len(f.emu.Backups()); n != 4 {
+		t.Fatalf("%d backups after the timer fired twice, want 4", n)
+	}
+}

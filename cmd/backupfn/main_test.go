@@ -275,3 +275,32 @@ func TestRunWait(t *testing.T) {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
 }
+
+func TestInvoke(t *testing.T) {
+	h := newHarness(t)
+	h.env["BACKUPFN_WEBHOOK_SECRET"] = "inv-secret"
+	code, out, errOut := h.run("invoke", "--platform", "scf", "--config", "../../examples/backupfn.yaml", "--event", "../../events/testdata/scf-timer.json")
+	if code != exitOK || strings.Count(out, `"status":"started"`) != 4 {
+		t.Fatalf("scf timer: exit %d\n%s\n%s", code, out, errOut)
+	}
+	body := filepath.Join(t.TempDir(), "b.json")
+	os.WriteFile(body, []byte(`{"targets":["orders-redis"],"idempotency_key":"x1"}`), 0o600)
+	time.Sleep(300 * time.Millisecond) // the timer's backups finish
+	code, out, errOut = h.run("invoke", "--platform", "http", "--config", "../../examples/backupfn.yaml", "--event", body)
+	if code != exitOK || strings.Count(out, `"status": "started"`) != 1 {
+		t.Fatalf("http invoke (signed with $BACKUPFN_WEBHOOK_SECRET): exit %d\n%s\n%s", code, out, errOut)
+	}
+	delete(h.env, "BACKUPFN_WEBHOOK_SECRET")
+	if code, out, _ := h.run("invoke", "--platform", "http", "--config", "../../examples/backupfn.yaml", "--event", body); code != exitFailed || !strings.Contains(out, "Unauthenticated") {
+		t.Fatalf("unsigned http invoke: exit %d\n%s", code, out)
+	}
+	for _, args := range [][]string{
+		{"invoke", "--platform", "azure", "--event", body},
+		{"invoke", "--platform", "scf"},
+		{"invoke", "--platform", "scf", "--event", "/nonexistent.json"},
+	} {
+		if code, _, _ := h.run(args...); code != exitUsage {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+	}
+}
