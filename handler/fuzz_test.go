@@ -42,7 +42,9 @@ func FuzzHandleHTTP(f *testing.F) {
 			t.Fatalf("%s: status %d body %q", path, resp.Status, resp.Body)
 		}
 		if resp.Status >= 400 && resp.Status < 500 && resp.Status != 401 {
-			var e struct{ Error struct{ Kind, Message string } }
+			var e struct {
+				Error struct{ Kind, Message string }
+			}
 			if json.Unmarshal(resp.Body, &e) != nil || e.Error.Kind == "" || e.Error.Message == "" {
 				t.Fatalf("%s: %d with body %s: want {\"error\":{kind,message}}", path, resp.Status, resp.Body)
 			}
