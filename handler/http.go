@@ -1,7 +1,6 @@
 package handler
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -18,6 +17,7 @@ import (
 	"github.com/backupfn/backupfn/providers"
 	"github.com/backupfn/backupfn/signature"
 	"github.com/backupfn/backupfn/sinks"
+	"github.com/backupfn/backupfn/sinks/chat"
 )
 
 // MaxBody is the largest request body accepted.
@@ -195,14 +195,14 @@ func (h *Handler) slackCommand(ctx context.Context, ev events.Event, responseURL
 		ctx, cancel := context.WithTimeout(ctx, SlackBudget)
 		defer cancel()
 		rep, err := h.runWithin(ctx, m.Trigger, 500*time.Millisecond)
-		return jsonResponse(http.StatusOK, slackMessage(SlackText(m.Trigger, rep, err)))
+		return jsonResponse(http.StatusOK, slackMessage(h.slackText(m.Trigger, rep, err)))
 	}
 	go func() {
 		// The request's context ends with the acknowledgement: run detached.
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Minute)
 		defer cancel()
 		rep, err := h.Run(ctx, m.Trigger)
-		_ = h.postJSON(ctx, responseURL, slackMessage(SlackText(m.Trigger, rep, err)))
+		_ = chat.PostSlackResponse(ctx, h.client(), responseURL, h.slackText(m.Trigger, rep, err))
 	}()
 	return jsonResponse(http.StatusOK, slackMessage(fmt.Sprintf("Starting backups of %s…", describe(m.Trigger))))
 }
@@ -252,47 +252,12 @@ func describe(t core.Trigger) string {
 	return strings.Join(parts, ", ")
 }
 
-// SlackText renders a report as a short chat message.
-func SlackText(t core.Trigger, rep core.Report, err error) string {
+// slackText renders a run as the chat sinks do, or says why it did not run.
+func (h *Handler) slackText(t core.Trigger, rep core.Report, err error) string {
 	if err != nil {
 		return fmt.Sprintf("Backup of %s not started: %s", describe(t), errorBody(err)["error"].(map[string]string)["message"])
 	}
-	var b strings.Builder
-	c := rep.Counts()
-	fmt.Fprintf(&b, "Backup of %s: %d started", describe(t), c[core.StatusStarted]+c[core.StatusAlreadyStarted])
-	if n := c[core.StatusFailed] + c[core.StatusPending]; n > 0 {
-		fmt.Fprintf(&b, ", %d not started", n)
-	}
-	for _, r := range rep.Results {
-		name := r.Name
-		if name == "" {
-			name = r.Instance
-		}
-		if r.Error != nil {
-			fmt.Fprintf(&b, "\n• %s: failed: %s", name, r.Error.Message)
-		} else {
-			fmt.Fprintf(&b, "\n• %s: task %s", name, strings.Join(r.TaskIDs, ", "))
-		}
-	}
-	return b.String()
-}
-
-func (h *Handler) postJSON(ctx context.Context, url string, v any) error {
-	b, _ := json.Marshal(v)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(b))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := h.client().Do(req)
-	if err != nil {
-		return err
-	}
-	resp.Body.Close()
-	if resp.StatusCode >= 300 {
-		return fmt.Errorf("POST response_url: %s", resp.Status)
-	}
-	return nil
+	return chat.Text(sinks.NewEvents(h.Source, t, rep, h.now()))
 }
 
 // HTTPRequest is events.HTTPRequest, re-exported for callers of HandleHTTP.
