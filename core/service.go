@@ -85,16 +85,33 @@ func (s *Service) RunWithin(ctx context.Context, trig Trigger, jobs []Job, margi
 	if salt == "" {
 		salt = randomSalt()
 	}
-	var wg sync.WaitGroup
+	// Per provider, as many workers as calls may be in flight (the shared
+	// semaphore still bounds concurrent runs): memory follows the bound,
+	// not the number of targets.
+	byScheme := map[string][]int{}
 	for i, j := range jobs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rep.Results[i] = s.runJob(ctx, startBy, trig, j, vars, Marker(salt, j.Target))
-			if s.OnResult != nil {
-				s.OnResult(i, rep.Results[i])
-			}
-		}()
+		byScheme[j.Target.Scheme] = append(byScheme[j.Target.Scheme], i)
+	}
+	var wg sync.WaitGroup
+	for scheme, idx := range byScheme {
+		queue := make(chan int, len(idx))
+		for _, i := range idx {
+			queue <- i
+		}
+		close(queue)
+		for w := 0; w < min(len(idx), cap(s.sem(scheme))); w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range queue {
+					j := jobs[i]
+					rep.Results[i] = s.runJob(ctx, startBy, trig, j, vars, Marker(salt, j.Target))
+					if s.OnResult != nil {
+						s.OnResult(i, rep.Results[i])
+					}
+				}
+			}()
+		}
 	}
 	wg.Wait()
 	return rep

@@ -59,7 +59,7 @@ var (
 
 // New returns the provider.
 func New(cfg providers.Config) *Provider {
-	return &Provider{cfg: cfg, base: http.DefaultTransport.(*http.Transport).Clone()}
+	return &Provider{cfg: cfg, base: providers.NewTransport()}
 }
 
 // Scheme returns "alibaba-redis".

@@ -70,7 +70,7 @@ var (
 // New returns the provider. cfg.Endpoint (or BACKUPFN_TENCENT_REDIS_ENDPOINT,
 // BACKUPFN_ENDPOINT) overrides the HTTPS endpoint, e.g. for cloudemu.
 func New(cfg providers.Config) *Provider {
-	return &Provider{cfg: cfg, transport: http.DefaultTransport.(*http.Transport).Clone()}
+	return &Provider{cfg: cfg, transport: providers.NewTransport()}
 }
 
 // Scheme returns "tencent-redis".

@@ -68,7 +68,7 @@ func NewClient(ctx context.Context, cfg providers.Config, t providers.Target, sc
 		timeout = DefaultTimeout
 	}
 	callCtx, cancel := context.WithTimeout(ctx, timeout)
-	tr := &ctxTransport{ctx: callCtx, base: http.DefaultTransport}
+	tr := &ctxTransport{ctx: callCtx, base: sharedTransport}
 	// Timeout 0: the deadline lives in callCtx, which the transport applies
 	// to every request, so cancellation returns at once.
 	hc, err := core.NewHcHttpClientBuilder().WithEndpoints([]string{endpoint}).WithCredential(cred).
@@ -99,6 +99,9 @@ func Endpoint(cfg providers.Config, scheme, service, region string) (string, err
 	}
 	return s + "://" + host, nil
 }
+
+// sharedTransport keeps connections across calls (a client is built per call).
+var sharedTransport = providers.NewTransport()
 
 // ctxTransport runs every request of one call under the call's context (the
 // SDK builds its requests without one) and remembers the last request ID.
