@@ -4,7 +4,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 BUILD   := CGO_ENABLED=0 $(GO) build -trimpath -ldflags="$(LDFLAGS)"
 
-.PHONY: demo test fuzz build lint dist reliability clean
+.PHONY: demo test fuzz build lint dist reliability clean bench
 
 ## demo: back up four clouds on the embedded emulator (no credentials, no network)
 demo:
@@ -53,3 +53,7 @@ reliability:
 
 clean:
 	rm -rf bin dist
+
+## bench: performance figures (fan-out, cold start, sizes, per-target overhead, memory) into docs/PERFORMANCE.md
+bench:
+	$(GO) run ./bench/cmd
