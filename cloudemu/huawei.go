@@ -196,10 +196,5 @@ func (l *lostWriter) WriteHeader(int)             {}
 // hwInstance finds a Huawei instance by provider, project and ID, in any
 // region (the endpoint's region is not visible behind a loopback address).
 func (e *Emulator) hwInstance(provider, project, id string) (Instance, bool) {
-	for _, in := range e.Instances() {
-		if in.Provider == provider && in.ProjectID == project && in.ID == id {
-			return in, true
-		}
-	}
-	return Instance{}, false
+	return e.Instance(provider, "", project, id)
 }

@@ -21,10 +21,11 @@ func (s errState) String() string {
 	return [...]string{"ok", "not found", "locked", "unsupported", "name exists"}[s]
 }
 
-// findInstance returns the instance, or nil. project is ignored when "".
+// findInstance returns the instance, or nil. region and project are
+// ignored when "" (a Huawei request to a loopback address names no region).
 func (e *Emulator) findInstance(provider, region, project, id string) *Instance {
 	for _, in := range e.instances {
-		if in.Provider == provider && in.ID == id && in.Region == region && (project == "" || in.ProjectID == project) {
+		if in.Provider == provider && in.ID == id && (region == "" || in.Region == region) && (project == "" || in.ProjectID == project) {
 			return in
 		}
 	}
