@@ -72,10 +72,12 @@ func (c *Config) decodeWebhookKeys(d *decoder, v *yaml.Node, p string) {
 			return
 		}
 		if v.Kind != yaml.ScalarNode || !wholeEnvRE.MatchString(v.Value) {
-			d.errorf(v, p, "a secret: write it as ${ENV_VAR}, never in the file")
+			d.errorf(v, p, "a secret: write it as ${ENV_VAR} (no default), never in the file")
 			return
 		}
-		if s, ok := d.str(v, p); ok {
+		if s, ok := d.str(v, p); ok && len(s) < 16 {
+			d.errorf(v, p, "the secret in %s is %d characters: want at least 16", v.Value, len(s))
+		} else if ok {
 			c.WebhookKeys = append(c.WebhookKeys, signature.Key{ID: k.Value, Secret: []byte(s)})
 		}
 	}})

@@ -9,8 +9,9 @@ import (
 	"github.com/backupfn/backupfn/sinks"
 )
 
-// wholeEnvRE matches a value that is one ${ENV} reference and nothing else.
-var wholeEnvRE = regexp.MustCompile(`^\$\{[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\}$`)
+// wholeEnvRE matches a value that is one ${ENV} reference and nothing else,
+// without a default: a secret's default would be a secret written in the file.
+var wholeEnvRE = regexp.MustCompile(`^\$\{[A-Za-z_][A-Za-z0-9_]*\}$`)
 
 // sinks decodes the sinks: list: mappings with a type: key and scalar or
 // list values. Each type's own keys are checked by sinks/all.

@@ -28,9 +28,12 @@ type Store interface {
 
 // Claim is the outcome of Store.Claim.
 type Claim struct {
-	Token     string  // set when this caller now holds the lease
-	TakenOver bool    // an earlier holder tried and did not complete
-	Done      *Result // the stored result of a completed key
+	Token     string // set when this caller now holds the lease
+	TakenOver bool   // an earlier holder tried and did not complete
+	// TriedAt is when the key was first claimed, for a TakenOver claim: the
+	// backup an earlier holder may have started began no earlier.
+	TriedAt time.Time
+	Done    *Result // the stored result of a completed key
 	// Held is true when another caller holds a live lease: wait and claim again.
 	Held bool
 }
@@ -55,7 +58,7 @@ type MemoryStore struct {
 type memEntry struct {
 	token   string
 	expires time.Time
-	tried   bool
+	tried   time.Time // first claim; zero: never tried
 	done    *Result
 }
 
@@ -85,10 +88,13 @@ func (s *MemoryStore) Claim(_ context.Context, key string, lease time.Duration) 
 		return Claim{Held: true}, nil
 	}
 	s.evict(now)
-	tried := ok && e.tried
 	tok := NewToken()
-	s.m[key] = &memEntry{token: tok, expires: now.Add(lease), tried: true}
-	return Claim{Token: tok, TakenOver: tried}, nil
+	if ok && !e.tried.IsZero() {
+		s.m[key] = &memEntry{token: tok, expires: now.Add(lease), tried: e.tried}
+		return Claim{Token: tok, TakenOver: true, TriedAt: e.tried}, nil
+	}
+	s.m[key] = &memEntry{token: tok, expires: now.Add(lease), tried: now}
+	return Claim{Token: tok}, nil
 }
 
 // Complete implements Store.
@@ -96,7 +102,7 @@ func (s *MemoryStore) Complete(_ context.Context, key, token string, r Result, t
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if e, ok := s.m[key]; ok && e.token == token {
-		s.m[key] = &memEntry{expires: s.now().Add(ttl), tried: true, done: &r}
+		s.m[key] = &memEntry{expires: s.now().Add(ttl), tried: e.tried, done: &r}
 	}
 	return nil
 }

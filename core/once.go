@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/backupfn/backupfn/core/errkind"
@@ -10,13 +11,16 @@ import (
 
 // startOnce starts t's backup unless the store says this trigger already
 // did, and records the outcome in the store.
-func (s *Service) startOnce(ctx context.Context, p providers.Provider, t providers.Target, trig Trigger, marker string, res Result) Result {
+func (s *Service) startOnce(ctx, startBy context.Context, p providers.Provider, t providers.Target, trig Trigger, marker string, res Result) Result {
 	var key string
 	var claim Claim
 	if s.Store != nil && trig.DedupeKey != "" {
 		key = "backupfn:" + trig.DedupeKey + "|" + t.Key()
 		var err error
-		if claim, err = s.claim(ctx, key); err != nil {
+		if claim, err = s.claim(ctx, startBy, key); err != nil {
+			if errors.Is(err, errNotStarted) {
+				return pending(res)
+			}
 			return failed(res, err)
 		}
 		if claim.Done != nil {
@@ -28,16 +32,19 @@ func (s *Service) startOnce(ctx context.Context, p providers.Provider, t provide
 	var lookSince time.Time // zero: nothing to look for before the first call
 	switch {
 	case claim.TakenOver:
-		lookSince = s.now().Add(-s.Retry.withDefaults().MaxElapsed - 2*time.Minute)
-	case s.LookFirst > 0 && trig.DedupeKey != "":
+		lookSince = claim.TriedAt.Add(-time.Minute) // clock skew margin
+	case s.LookFirst > 0 && trig.DedupeKey != "" && storesMarker(p):
 		lookSince = s.now().Add(-s.LookFirst)
 	}
-	st, attempts, err := s.start(ctx, p, t, providers.StartOptions{Marker: marker, Remark: trig.Remark}, lookSince)
+	st, attempts, err := s.start(ctx, startBy, p, t, providers.StartOptions{Marker: marker, Remark: trig.Remark}, lookSince)
 	res.Attempts = attempts
 	res.DurationMS = s.now().Sub(start).Milliseconds()
-	if err != nil {
+	switch {
+	case errors.Is(err, errNotStarted) && attempts == 0:
+		res = pending(res)
+	case err != nil:
 		res = failed(res, err)
-	} else {
+	default:
 		res.Status, res.TaskIDs, res.RequestID = StatusStarted, st.TaskIDs, st.RequestID
 		if attempts == 0 { // found before any call: an earlier delivery started it
 			res.Status = StatusAlreadyStarted
@@ -57,9 +64,16 @@ func replay(res, done Result) Result {
 	return done
 }
 
+// storesMarker reports whether p keeps the marker with the backup, so a
+// lookup before the first call can only find this trigger's own backup.
+func storesMarker(p providers.Provider) bool {
+	m, ok := p.(providers.MarkerStorer)
+	return ok && m.StoresMarker()
+}
+
 // claim takes the store's lease on key, waiting while another delivery
-// holds it (it will complete or its lease will lapse).
-func (s *Service) claim(ctx context.Context, key string) (Claim, error) {
+// holds it (it will complete or its lease will lapse) until startBy ends.
+func (s *Service) claim(ctx, startBy context.Context, key string) (Claim, error) {
 	lease := s.Retry.withDefaults().MaxElapsed + time.Minute
 	for wait := 50 * time.Millisecond; ; wait = min(wait*2, time.Second) {
 		c, err := s.Store.Claim(ctx, key, lease)
@@ -69,24 +83,35 @@ func (s *Service) claim(ctx context.Context, key string) (Claim, error) {
 		if !c.Held {
 			return c, nil
 		}
-		if !sleep(ctx, wait) {
+		if !sleep(startBy, wait) {
+			if ctx.Err() == nil {
+				return c, errNotStarted
+			}
 			return c, providers.TransportError(ctx, ctx.Err(), "waiting for another delivery of this trigger: "+ctx.Err().Error())
 		}
 	}
 }
 
-// settle records a started result, or releases the lease after a failure so
-// a later delivery may try again. It runs even if ctx was canceled.
+// settle records a started (or found) result, or releases the lease after a
+// failure so a later delivery may try again. It runs even if ctx was
+// canceled, and tries a few times: a lost completion would let the lease
+// lapse, and the next delivery would then have to find the backup.
 func (s *Service) settle(key, token string, res Result) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	ttl := s.StoreTTL
 	if ttl <= 0 {
 		ttl = 24 * time.Hour
 	}
-	if res.Status == StatusStarted {
-		_ = s.Store.Complete(ctx, key, token, res, ttl)
-		return
+	for i := 0; i < 3; i++ {
+		var err error
+		if res.Status == StatusStarted || res.Status == StatusAlreadyStarted {
+			err = s.Store.Complete(ctx, key, token, res, ttl)
+		} else {
+			err = s.Store.Release(ctx, key, token)
+		}
+		if err == nil || !sleep(ctx, time.Duration(i+1)*200*time.Millisecond) {
+			return
+		}
 	}
-	_ = s.Store.Release(ctx, key, token)
 }

@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"time"
 
@@ -44,26 +45,39 @@ func (p RetryPolicy) backoff(n int) time.Duration {
 	return time.Duration(rand.Int64N(int64(ceil) + 1))
 }
 
+// errNotStarted means the start window closed before the call was made.
+var errNotStarted = errors.New("not started before the invocation's deadline")
+
 // start calls StartBackup with retries. After an ambiguous failure (the
-// backup may have started) it asks FindStarted before calling again, so one
-// trigger never starts two backups of one target.
+// backup may have started) it asks FindStarted before calling again, and
+// once more before giving up, so one trigger never starts two backups of
+// one target and a backup that did start is not reported failed.
 //
 // A non-zero lookSince means an earlier delivery may have started this
-// backup (it tried and did not finish): look for one started since then first.
-func (s *Service) start(ctx context.Context, p providers.Provider, t providers.Target, o providers.StartOptions, lookSince time.Time) (providers.Started, int, error) {
+// backup (it tried and did not finish): look for one started since then
+// first. Waits for the rate limit end with startBy (errNotStarted).
+func (s *Service) start(ctx, startBy context.Context, p providers.Provider, t providers.Target, o providers.StartOptions, lookSince time.Time) (providers.Started, int, error) {
 	pol := s.Retry.withDefaults()
 	first := s.now().Add(-time.Second) // clock skew margin for FindStarted
-	takenOver := !lookSince.IsZero()
-	if takenOver {
+	if !lookSince.IsZero() {
 		first = lookSince
 	}
 	deadline := s.now().Add(pol.MaxElapsed)
-	var err error
-	ambiguous := takenOver
+	ambiguous := !lookSince.IsZero()
+	// giveUp reports err, unless a last look finds the backup an ambiguous
+	// call started.
+	giveUp := func(n int, err error) (providers.Started, int, error) {
+		if ambiguous && ctx.Err() == nil {
+			if st, found, ferr := p.FindStarted(ctx, t, o.Marker, first); ferr == nil && found {
+				return st, n, nil
+			}
+		}
+		return providers.Started{}, n, err
+	}
 	for n := 1; ; n++ {
 		var st providers.Started
 		var found bool
-		err = nil
+		var err error
 		if ambiguous {
 			// Look before calling again; if the lookup itself fails, back off
 			// and look again rather than risk a second backup.
@@ -73,8 +87,11 @@ func (s *Service) start(ctx context.Context, p providers.Provider, t providers.T
 			return st, n - 1, nil
 		}
 		if err == nil {
-			if err = s.limiter(t).Wait(ctx); err != nil {
-				return providers.Started{}, n - 1, providers.TransportError(ctx, err, "waiting for the rate limit: "+err.Error())
+			if werr := s.limiter(t).Wait(startBy); werr != nil {
+				if ctx.Err() != nil {
+					return giveUp(n-1, providers.TransportError(ctx, ctx.Err(), "waiting for the rate limit: "+ctx.Err().Error()))
+				}
+				return providers.Started{}, n - 1, errNotStarted
 			}
 			st, err = p.StartBackup(ctx, t, o)
 			if err == nil {
@@ -83,15 +100,13 @@ func (s *Service) start(ctx context.Context, p providers.Provider, t providers.T
 		}
 		k := errkind.KindOf(err)
 		if !errkind.Retryable(k) && !(errkind.Ambiguous(k) && ctx.Err() == nil) {
-			return providers.Started{}, n, err
+			ambiguous = ambiguous || errkind.Ambiguous(k)
+			return giveUp(n, err)
 		}
 		ambiguous = ambiguous || errkind.Ambiguous(k)
 		wait := pol.backoff(n)
-		if n >= pol.Attempts || s.now().Add(wait).After(deadline) {
-			return providers.Started{}, n, err
-		}
-		if !sleep(ctx, wait) {
-			return providers.Started{}, n, err
+		if n >= pol.Attempts || s.now().Add(wait).After(deadline) || !sleep(ctx, wait) {
+			return giveUp(n, err)
 		}
 	}
 }

@@ -171,7 +171,7 @@ func (s *Service) runJob(ctx, startBy context.Context, trig Trigger, j Job, vars
 	if startBy.Err() != nil {
 		return notStarted(ctx, res)
 	}
-	return s.startOnce(ctx, p, t, trig, marker, res)
+	return s.startOnce(ctx, startBy, p, t, trig, marker, res)
 }
 
 // startWindow returns a context that ends DeadlineMargin before ctx's

@@ -330,3 +330,33 @@ func TestWaitFollowsTasksToDone(t *testing.T) {
 		t.Fatalf("after the context ended: %+v", rep2.Results[0])
 	}
 }
+
+// A delivery whose call was lost and whose lookups failed gives up; a
+// redelivery much later (past the retry window) still finds that backup
+// through the store's first-try time, and records it, so a third delivery
+// replays it without calling the cloud.
+func TestLateRedeliveryFindsLostBackup(t *testing.T) {
+	f := newFixture(t, cloudemu.Options{BackupDuration: time.Hour})
+	var skew time.Duration
+	clock := func() time.Time { return time.Now().Add(skew) }
+	store := &core.MemoryStore{Now: clock}
+	f.svc.Store, f.svc.Now = store, clock
+	f.svc.Retry.Attempts = 2
+	f.emu.Inject(cloudemu.Fault{Kind: cloudemu.FaultLost, Provider: cloudemu.TencentRedis, Action: cloudemu.ActTencentBackup, Count: 1})
+	f.emu.Inject(cloudemu.Fault{Kind: cloudemu.FaultServer, Provider: cloudemu.TencentRedis, Action: "DescribeInstanceBackups", Count: 2})
+	trig := core.Trigger{DedupeKey: "sqs:msg-7"}
+	jobs := f.jobs(t, fourClouds[0])
+	if r := f.svc.Run(context.Background(), trig, jobs).Results[0]; r.Status != core.StatusFailed {
+		t.Fatalf("first delivery = %+v, want failed (its call was lost and it could not look)", r)
+	}
+	skew = 30 * time.Minute // the queue redelivers half an hour later
+	r := f.svc.Run(context.Background(), trig, jobs).Results[0]
+	backups := f.emu.Backups()
+	if len(backups) != 1 || r.Status != core.StatusAlreadyStarted || r.TaskIDs[0] != backups[0].TaskID {
+		t.Fatalf("redelivery = %+v with %d backups; want the lost backup found, not a second one", r, len(backups))
+	}
+	calls := len(f.emu.Requests())
+	if r := f.svc.Run(context.Background(), trig, jobs).Results[0]; r.Status != core.StatusAlreadyStarted || len(f.emu.Requests()) != calls {
+		t.Fatalf("third delivery = %+v after %d more calls: want a replay from the store", r, len(f.emu.Requests())-calls)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/backupfn/backupfn/config"
@@ -63,11 +64,12 @@ type Handler struct {
 	// backups as already-started and publishes again without starting any.
 	sharedStore bool
 
-	getenv  func(string) string
-	now     func() time.Time
-	keys    []signature.Key
-	replays signature.ReplayCache
-	slack   []byte
+	getenv     func(string) string
+	now        func() time.Time
+	keys       []signature.Key
+	replays    signature.ReplayCache
+	background sync.WaitGroup // slash commands finishing after their acknowledgement
+	slack      []byte
 }
 
 // New builds a Handler: the config from ConfigYAML, BACKUPFN_CONFIG_INLINE
@@ -162,7 +164,11 @@ func (h *Handler) Run(ctx context.Context, trig core.Trigger) (core.Report, erro
 // publish sends the run's events to every sink, after every backup call has
 // finished. It gets its own time: the run's context may be nearly spent.
 func (h *Handler) publish(ctx context.Context, evs []sinks.Event) []core.SinkStatus {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	budget := 30 * time.Second
+	if d, ok := ctx.Deadline(); ok { // e.g. a synchronous slash command's 2.5 s
+		budget = min(budget, max(time.Until(d), 500*time.Millisecond))
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), budget)
 	defer cancel()
 	return h.Publisher.Publish(ctx, evs)
 }

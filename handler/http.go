@@ -40,6 +40,7 @@ func errorResponse(status int, err error) Response { return jsonResponse(status,
 // route returns the API route of a path, ignoring any stage or prefix before
 // /v1/ (API gateways add one): "/prod/v1/backups" → "/v1/backups".
 func route(path string) string {
+	path, _, _ = strings.Cut(path, "?") // as events.DecodeHTTP routes it
 	if i := strings.LastIndex(path, "/v1/"); i >= 0 {
 		return strings.TrimSuffix(path[i:], "/")
 	}
@@ -97,11 +98,16 @@ func (h *Handler) authenticate(rt string, r *events.HTTPRequest) (policy.Subject
 			s.Team, s.Channel, s.User = cmd.TeamID, cmd.ChannelID, cmd.UserID
 		}
 	} else {
-		key, err := signature.Verify(h.keys, r.Header.Get(SignatureHeader), r.Body, h.now())
+		id, err := signature.Verify(h.keys, r.Header.Get(SignatureHeader), r.Body, h.now())
 		if err != nil {
 			return s, err
 		}
-		s.Key, sig = key, r.Header.Get(SignatureHeader)
+		for _, k := range h.keys {
+			if k.ID == id {
+				sig = signature.ReplayKey(k, r.Header.Get(SignatureHeader), r.Body)
+			}
+		}
+		s.Key = id
 	}
 	if h.replays.Seen(sig, h.now()) {
 		return s, errors.New("unauthenticated: this signature was already used: sign each request anew (replay refused)")
@@ -127,6 +133,28 @@ func (h *Handler) runHTTP(ctx context.Context, ev events.Event) Response {
 	}
 	return jsonResponse(reportStatus(all), all)
 }
+
+// longRunning reports whether this HTTP server keeps running after it
+// answers (a VM, Knative, backupfn serve), so a slash command can be
+// acknowledged first and finished in the background. Serverless HTTP
+// functions (SCF web functions, FC custom runtimes, FunctionGraph) may be
+// frozen after the answer: there the command runs before it.
+// BACKUPFN_SLACK_ASYNC=true|false overrides the guess.
+func (h *Handler) longRunning() bool {
+	if v := h.getenv("BACKUPFN_SLACK_ASYNC"); v != "" {
+		return v == "true" || v == "1"
+	}
+	for _, k := range []string{"RUNTIME_FUNC_NAME", "FC_FUNCTION_NAME", "SCF_FUNCTIONNAME"} {
+		if h.getenv(k) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// Drain waits for slash commands still running in the background (call it
+// after the server has stopped accepting requests).
+func (h *Handler) Drain() { h.background.Wait() }
 
 // statusOf is the HTTP status of a request that could not run.
 func statusOf(err error) int {
@@ -164,12 +192,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	ctx := req.Context()
-	if ak, sk := req.Header.Get("X-CFF-Security-Access-Key"), req.Header.Get("X-CFF-Security-Secret-Key"); ak != "" && sk != "" {
+	// FunctionGraph's gateway sets these from the function's agency; elsewhere
+	// they would be a caller's own keys, so they count only on FunctionGraph.
+	if ak, sk := req.Header.Get("X-CFF-Security-Access-Key"), req.Header.Get("X-CFF-Security-Secret-Key"); ak != "" && sk != "" && h.getenv("RUNTIME_FUNC_NAME") != "" {
 		ctx = providers.WithCredentials(ctx, providers.Huawei, providers.Credentials{ID: ak, Secret: sk, Token: req.Header.Get("X-CFF-Security-Token")})
 	}
 	r := &events.HTTPRequest{Method: req.Method, Path: req.URL.Path, Header: req.Header, Query: req.URL.Query(),
 		Body: body, SourceIP: req.RemoteAddr, RequestID: req.Header.Get("X-CFF-Request-Id")}
-	writeResponse(w, h.HandleHTTP(ctx, r, true))
+	writeResponse(w, h.HandleHTTP(ctx, r, h.longRunning()))
 }
 
 func writeResponse(w http.ResponseWriter, r Response) {
@@ -197,7 +227,9 @@ func (h *Handler) slackCommand(ctx context.Context, ev events.Event, responseURL
 		rep, err := h.runWithin(ctx, m.Trigger, 500*time.Millisecond)
 		return jsonResponse(http.StatusOK, slackMessage(h.slackText(m.Trigger, rep, err)))
 	}
+	h.background.Add(1)
 	go func() {
+		defer h.background.Done()
 		// The request's context ends with the acknowledgement: run detached.
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Minute)
 		defer cancel()

@@ -93,7 +93,7 @@ func TestSecurityMatrix(t *testing.T) {
 			emu := cloudemu.New(cloudemu.Options{BackupDuration: time.Minute})
 			es := httptest.NewServer(emu)
 			defer es.Close()
-			env := map[string]string{"BACKUPFN_WEBHOOK_SECRET": secret, "SLACK_SIGNING_SECRET": slackSecret, "CI_KEY": "ci-key-secret"}
+			env := map[string]string{"BACKUPFN_WEBHOOK_SECRET": secret, "SLACK_SIGNING_SECRET": slackSecret, "CI_KEY": "ci-key-secret-0123456"}
 			for _, kv := range emu.Env(es.URL) {
 				k, v, _ := strings.Cut(kv, "=")
 				env[k] = v
@@ -125,7 +125,7 @@ func TestSecurityMatrix(t *testing.T) {
 				{"unknown key id", "/v1/backups", with(strings.Replace(handler.Sign([]byte(secret), time.Now(), body), ",v1=", ",k=ops,v1=", 1)), body, 401},
 				{"oversized", "/v1/backups", with(handler.Sign([]byte(secret), time.Now(), big)), big, 413},
 				{"policy: a target the http rule does not list", "/v1/backups", with(handler.Sign([]byte(secret), time.Now(), denied)), denied, 403},
-				{"policy: the ci key may not name groups", "/v1/backups", with(signWithKey("ci", "ci-key-secret", body)), body, 403},
+				{"policy: the ci key may not name groups", "/v1/backups", with(signWithKey("ci", "ci-key-secret-0123456", body)), body, 403},
 				{"first use of a signature (denied by the policy: orders is not in policy.http)", "/v1/backups", replayed, []byte(`{"targets":["orders"],"groups":["nightly"],"remark":"x"}`), 403},
 				{"replayed", "/v1/backups", replayed, []byte(`{"targets":["orders"],"groups":["nightly"],"remark":"x"}`), 401},
 				{"slack unsigned", "/v1/slack/command", http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, slackBody, 401},
@@ -155,7 +155,7 @@ func signWithKey(id, key string, body []byte) string {
 
 // A denied request is published as a failed event naming the rule.
 func TestDeniedIsPublished(t *testing.T) {
-	env := map[string]string{"CI_KEY": "ci-key-secret"}
+	env := map[string]string{"CI_KEY": "ci-key-secret-0123456"}
 	var logged bytes.Buffer
 	h, err := handler.New(context.Background(), handler.Options{Platform: "fc", ConfigYAML: []byte(testConfig + policyConfig),
 		Getenv: func(k string) string { return env[k] }, Log: &logged})
@@ -165,7 +165,7 @@ func TestDeniedIsPublished(t *testing.T) {
 	body := []byte(`{"targets":["billing"]}`)
 	req := httptest.NewRequest(http.MethodPost, "/v1/backups", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(handler.SignatureHeader, signWithKey("ci", "ci-key-secret", body))
+	req.Header.Set(handler.SignatureHeader, signWithKey("ci", "ci-key-secret-0123456", body))
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, req)
 	if w.Code != 403 || !strings.Contains(w.Body.String(), "policy.rules[0]") {
@@ -173,5 +173,32 @@ func TestDeniedIsPublished(t *testing.T) {
 	}
 	if !strings.Contains(logged.String(), `"msg":"com.backupfn.backup.failed"`) || !strings.Contains(logged.String(), "PolicyDenied") {
 		t.Fatalf("no failed event published:\n%s", logged.String())
+	}
+}
+
+// The same signature spelt differently (order, spaces, an extra v1=) is
+// still a replay.
+func TestReplayRespelled(t *testing.T) {
+	f := newFixture(t, "http")
+	body := []byte(`{"targets":["orders"]}`)
+	sig := handler.Sign([]byte(secret), time.Now(), body)
+	ts, v1, _ := strings.Cut(sig, ",")
+	for i, h := range []string{sig, v1 + "," + ts, ts + ", " + v1, sig + ",v1=00"} {
+		code, b := f.post(t, "/v1/backups", body, http.Header{handler.SignatureHeader: {h}, "Content-Type": {"application/json"}})
+		if (i == 0) != (code != 401) {
+			t.Fatalf("spelling %d (%s): status %d %s", i, h, code, b)
+		}
+	}
+}
+
+// An empty webhook key never validates a signature: config refuses a short
+// or defaulted key, and an empty BACKUPFN_WEBHOOK_SECRET means none.
+func TestNoEmptyKeys(t *testing.T) {
+	for _, cfg := range []string{`webhook: {keys: {ci: "${CI_KEY:-}"}}`, `webhook: {keys: {ci: "${CI_KEY}"}}`} {
+		env := map[string]string{"CI_KEY": "short"}
+		_, err := handler.New(context.Background(), handler.Options{ConfigYAML: []byte(testConfig + cfg), Getenv: func(k string) string { return env[k] }})
+		if err == nil || !strings.Contains(err.Error(), "webhook.keys.ci") {
+			t.Fatalf("%s: err = %v", cfg, err)
+		}
 	}
 }

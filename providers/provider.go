@@ -103,3 +103,11 @@ func NewTransport() *http.Transport {
 	t.MaxIdleConnsPerHost = 16
 	return t
 }
+
+// MarkerStorer is implemented by providers that keep StartOptions.Marker
+// with the backup (a remark, a name), so FindStarted finds only the backups
+// of that marker. Providers without it (Alibaba) adopt any recent job, which
+// the service does only after an ambiguous failure of its own.
+type MarkerStorer interface {
+	StoresMarker() bool
+}

@@ -88,8 +88,8 @@ func Verify(keys []Key, header string, body []byte, now time.Time) (string, erro
 	}
 	found := false
 	for _, k := range keys {
-		if keyID != "" && k.ID != keyID {
-			continue
+		if (keyID != "" && k.ID != keyID) || len(k.Secret) == 0 {
+			continue // an empty secret would make every signature valid
 		}
 		found = true
 		want := hmacHex(k.Secret, ts+".", body)
@@ -103,6 +103,19 @@ func Verify(keys []Key, header string, body []byte, now time.Time) (string, erro
 		return "", &Error{fmt.Sprintf("unknown key ID k=%.40q", keyID)}
 	}
 	return "", &Error{"signature does not match the body"}
+}
+
+// ReplayKey is what identifies a verified request for the replay cache: the
+// timestamp and the body's HMAC under the key that matched, however the
+// header was spelt (order, spaces, extra v1= values).
+func ReplayKey(k Key, header string, body []byte) string {
+	var ts string
+	for _, part := range strings.Split(header, ",") {
+		if n, v, _ := strings.Cut(strings.TrimSpace(part), "="); n == "t" {
+			ts = v
+		}
+	}
+	return k.ID + ":" + ts + ":" + hmacHex(k.Secret, ts+".", body)
 }
 
 // SignWithKey is Sign naming the key: t=<unix>,k=<ID>,v1=<hex>.

@@ -86,9 +86,13 @@ func (s Spec) Required(key string) (string, error) {
 // Secret returns a key's value, which must have come from ${ENV}: secrets
 // are never written in the config file. An absent key is "", nil.
 func (s Spec) Secret(key string) (string, error) {
+	_, given := s.Values[key]
 	v := s.Get(key)
-	if v != "" && !s.FromEnv[key] {
-		return "", badConfig(key, "a secret: write it as ${ENV_VAR}, never in the file")
+	switch {
+	case given && !s.FromEnv[key]:
+		return "", badConfig(key, "a secret: write it as ${ENV_VAR} (no default), never in the file")
+	case given && v == "":
+		return "", badConfig(key, "the secret's environment variable is empty")
 	}
 	return v, nil
 }

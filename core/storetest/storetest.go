@@ -43,6 +43,13 @@ func Run(t *testing.T, newStore func(t *testing.T) core.Store) {
 		if err != nil || c2.Token == "" || !c2.TakenOver {
 			t.Fatalf("claim after release = %+v, %v; want a lease flagged TakenOver", c2, err)
 		}
+		if d := time.Since(c2.TriedAt); d < 0 || d > time.Minute {
+			t.Fatalf("TriedAt = %v: want the first claim's time", c2.TriedAt)
+		}
+		_ = s.Release(ctx, "k", c2.Token)
+		if c3, _ := s.Claim(ctx, "k", time.Minute); !c3.TriedAt.Equal(c2.TriedAt) {
+			t.Fatalf("TriedAt moved from %v to %v: it must stay the first try", c2.TriedAt, c3.TriedAt)
+		}
 	})
 	t.Run("CrashedHolderLeaseLapses", func(t *testing.T) {
 		s := newStore(t)

@@ -31,15 +31,19 @@ func main() {
 		os.Exit(1)
 	}
 	srv := &http.Server{Addr: handler.ListenAddr(os.Getenv), Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	drained := make(chan struct{})
 	go func() {
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(sctx)
+		h.Drain() // slash commands still finishing in the background
+		close(drained)
 	}()
 	slog.Info("backupfn: listening", "addr", srv.Addr)
 	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		slog.Error("backupfn: server failed", "error", err.Error())
 		os.Exit(1)
 	}
+	<-drained
 }

@@ -50,6 +50,10 @@ func New(cfg providers.Config) *Provider { return &Provider{cfg: cfg} }
 // Scheme returns "huawei-dcs".
 func (p *Provider) Scheme() string { return Scheme }
 
+// StoresMarker implements providers.MarkerStorer: the marker is in the
+// backup's remark (or name).
+func (p *Provider) StoresMarker() bool { return true }
+
 // Options lists the target option keys this provider knows.
 func (p *Provider) Options() []string { return append([]string(nil), optionKeys...) }
 

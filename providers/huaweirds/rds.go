@@ -48,6 +48,10 @@ func New(cfg providers.Config) *Provider { return &Provider{cfg: cfg, now: time.
 // Scheme returns "huawei-rds".
 func (p *Provider) Scheme() string { return Scheme }
 
+// StoresMarker implements providers.MarkerStorer: the marker is in the
+// backup's remark (or name).
+func (p *Provider) StoresMarker() bool { return true }
+
 // RateLimit implements providers.RateLimited: RDS allows 60 requests per
 // minute per user.
 func (p *Provider) RateLimit() (float64, int) { return 1, 60 }

@@ -76,6 +76,10 @@ func New(cfg providers.Config) *Provider {
 // Scheme returns "tencent-redis".
 func (p *Provider) Scheme() string { return Scheme }
 
+// StoresMarker implements providers.MarkerStorer: the marker is in the
+// backup's remark (or name).
+func (p *Provider) StoresMarker() bool { return true }
+
 // RateLimit implements providers.RateLimited: ManualBackupInstance allows
 // 20 requests per second.
 func (p *Provider) RateLimit() (float64, int) { return 20, 20 }

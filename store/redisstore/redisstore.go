@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -54,15 +55,17 @@ func redactURL(msg, url string) string { return strings.ReplaceAll(msg, url, "[r
 // Close closes the client.
 func (s *Store) Close() error { return s.c.Close() }
 
-// claimScript: if the key is free, take the lease and mark the key tried;
-// return {status, value, tried}.
+// claimScript: if the key is free, take the lease and remember when the
+// key was first tried (ARGV[4], unix ms, kept if already set); return
+// {status, value, first-try ms or "" when this is the first try}.
 var claimScript = redis.NewScript(`
 local v = redis.call("GET", KEYS[1])
-if v then return {"busy", v, 0} end
-local tried = redis.call("EXISTS", KEYS[2])
+if v then return {"busy", v, ""} end
+local tried = redis.call("GET", KEYS[2])
 redis.call("SET", KEYS[1], ARGV[1], "PX", ARGV[2])
-redis.call("SET", KEYS[2], "1", "PX", ARGV[3])
-return {"claimed", "", tried}
+if tried then return {"claimed", "", tried} end
+redis.call("SET", KEYS[2], ARGV[4], "PX", ARGV[3])
+return {"claimed", "", ""}
 `)
 
 // Claim implements core.Store.
@@ -70,15 +73,19 @@ func (s *Store) Claim(ctx context.Context, key string, lease time.Duration) (cor
 	tok := core.NewToken()
 	k := s.prefix + key
 	res, err := claimScript.Run(ctx, s.c, []string{k, k + ":tried"},
-		"lease:"+tok, lease.Milliseconds(), (48 * time.Hour).Milliseconds()).Slice()
+		"lease:"+tok, lease.Milliseconds(), (48 * time.Hour).Milliseconds(), time.Now().UnixMilli()).Slice()
 	if err != nil {
 		return core.Claim{}, err
 	}
 	status, _ := res[0].(string)
 	val, _ := res[1].(string)
-	tried, _ := res[2].(int64)
+	tried, _ := res[2].(string)
 	if status == "claimed" {
-		return core.Claim{Token: tok, TakenOver: tried == 1}, nil
+		c := core.Claim{Token: tok}
+		if ms, err := strconv.ParseInt(tried, 10, 64); err == nil {
+			c.TakenOver, c.TriedAt = true, time.UnixMilli(ms)
+		}
+		return c, nil
 	}
 	if data, ok := strings.CutPrefix(val, "done:"); ok {
 		var r core.Result
