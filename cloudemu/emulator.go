@@ -308,6 +308,16 @@ func (e *Emulator) Env(endpoint string) []string {
 	return env
 }
 
+// EnvMap is Env as a map, for a getenv func or a child's environment.
+func (e *Emulator) EnvMap(endpoint string) map[string]string {
+	m := map[string]string{}
+	for _, kv := range e.Env(endpoint) {
+		k, v, _ := strings.Cut(kv, "=")
+		m[k] = v
+	}
+	return m
+}
+
 // ServeHTTP routes a request to the cloud it is addressed to.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, "/_emulator/") {

@@ -27,8 +27,7 @@ func newFixture(t *testing.T, o cloudemu.Options) *fixture {
 	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)
 	env := map[string]string{}
-	for _, kv := range emu.Env(srv.URL) {
-		k, v, _ := strings.Cut(kv, "=")
+	for k, v := range emu.EnvMap(srv.URL) {
 		env[k] = v
 	}
 	reg := all.New(providers.Config{Getenv: func(k string) string { return env[k] }, Timeout: 5 * time.Second})

@@ -44,8 +44,7 @@ func newFixture(t *testing.T, platform string) *fixture {
 	es := httptest.NewServer(emu)
 	t.Cleanup(es.Close)
 	env := map[string]string{"BACKUPFN_WEBHOOK_SECRET": secret, "SLACK_SIGNING_SECRET": slackSecret}
-	for _, kv := range emu.Env(es.URL) {
-		k, v, _ := strings.Cut(kv, "=")
+	for k, v := range emu.EnvMap(es.URL) {
 		env[k] = v
 	}
 	h, err := handler.New(context.Background(), handler.Options{Platform: platform, ConfigYAML: []byte(testConfig),

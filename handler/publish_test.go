@@ -34,8 +34,7 @@ func TestFailingSinkIsReported(t *testing.T) {
 	}))
 	defer badSrv.Close()
 	env := map[string]string{"HOOK_SECRET": "s-123456", "OK_URL": okSrv.URL, "BAD_URL": badSrv.URL + "/hook"}
-	for _, kv := range emu.Env(es.URL) {
-		k, v, _ := strings.Cut(kv, "=")
+	for k, v := range emu.EnvMap(es.URL) {
 		env[k] = v
 	}
 	cfg := testConfig + `
@@ -81,8 +80,7 @@ func TestWaitPublishesCompleted(t *testing.T) {
 	es := httptest.NewServer(emu)
 	defer es.Close()
 	env := map[string]string{"BACKUPFN_WAIT": "30s"}
-	for _, kv := range emu.Env(es.URL) {
-		k, v, _ := strings.Cut(kv, "=")
+	for k, v := range emu.EnvMap(es.URL) {
 		env[k] = v
 	}
 	var logged bytes.Buffer

@@ -94,8 +94,7 @@ func TestSecurityMatrix(t *testing.T) {
 			es := httptest.NewServer(emu)
 			defer es.Close()
 			env := map[string]string{"BACKUPFN_WEBHOOK_SECRET": secret, "SLACK_SIGNING_SECRET": slackSecret, "CI_KEY": "ci-key-secret-0123456"}
-			for _, kv := range emu.Env(es.URL) {
-				k, v, _ := strings.Cut(kv, "=")
+			for k, v := range emu.EnvMap(es.URL) {
 				env[k] = v
 			}
 			h, err := handler.New(context.Background(), handler.Options{Platform: ep.platform, ConfigYAML: []byte(testConfig + policyConfig),

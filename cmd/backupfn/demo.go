@@ -41,11 +41,7 @@ func (a *app) cmdDemo(ctx context.Context, args []string) int {
 	defer srv.Close()
 
 	// Only the emulator's environment: the demo never sees real credentials.
-	env := map[string]string{}
-	for _, kv := range emu.Env("http://" + ln.Addr().String()) {
-		k, v, _ := strings.Cut(kv, "=")
-		env[k] = v
-	}
+	env := emu.EnvMap("http://" + ln.Addr().String())
 	getenv := func(k string) string { return env[k] }
 	reg := all.New(providers.Config{Getenv: getenv})
 	cfg, err := config.Parse("demo.yaml (embedded)", demoConfig, reg, getenv)

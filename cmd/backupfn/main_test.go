@@ -26,8 +26,7 @@ func newHarness(t *testing.T) *harness {
 	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)
 	env := map[string]string{}
-	for _, kv := range emu.Env(srv.URL) {
-		k, v, _ := strings.Cut(kv, "=")
+	for k, v := range emu.EnvMap(srv.URL) {
 		env[k] = v
 	}
 	return &harness{t: t, emu: emu, env: env}

@@ -73,8 +73,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	srv := httptest.NewServer(emu)
 	defer srv.Close()
 	env := map[string]string{}
-	for _, kv := range emu.Env(srv.URL) {
-		k, v, _ := strings.Cut(kv, "=")
+	for k, v := range emu.EnvMap(srv.URL) {
 		env[k] = v
 	}
 	reg := all.New(providers.Config{Getenv: func(k string) string { return env[k] }, Timeout: 5 * time.Second})

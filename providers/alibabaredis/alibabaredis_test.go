@@ -48,8 +48,7 @@ func emulator(t *testing.T, o cloudemu.Options) (*cloudemu.Emulator, *Provider) 
 	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)
 	vars := map[string]string{}
-	for _, kv := range emu.Env(srv.URL) {
-		k, v, _ := strings.Cut(kv, "=")
+	for k, v := range emu.EnvMap(srv.URL) {
 		vars[k] = v
 	}
 	return emu, New(providers.Config{Getenv: func(k string) string { return vars[k] }, Timeout: 5 * time.Second})

@@ -45,8 +45,7 @@ func env(t *testing.T, o cloudemu.Options, timeout time.Duration) (*cloudemu.Emu
 	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)
 	vars := map[string]string{}
-	for _, kv := range emu.Env(srv.URL) {
-		k, v, _ := strings.Cut(kv, "=")
+	for k, v := range emu.EnvMap(srv.URL) {
 		vars[k] = v
 	}
 	get := func(k string) string { return vars[k] }

@@ -49,8 +49,7 @@ func env(t *testing.T) (*cloudemu.Emulator, *huaweirds.Provider) {
 	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)
 	vars := map[string]string{}
-	for _, kv := range emu.Env(srv.URL) {
-		k, v, _ := strings.Cut(kv, "=")
+	for k, v := range emu.EnvMap(srv.URL) {
 		vars[k] = v
 	}
 	return emu, huaweirds.New(providers.Config{Getenv: func(k string) string { return vars[k] }})

@@ -52,8 +52,7 @@ func newEnv(t *testing.T, o cloudemu.Options) *env {
 	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)
 	vars := map[string]string{}
-	for _, kv := range emu.Env(srv.URL) {
-		k, v, _ := strings.Cut(kv, "=")
+	for k, v := range emu.EnvMap(srv.URL) {
 		vars[k] = v
 	}
 	return &env{emu: emu, url: srv.URL, vars: vars}

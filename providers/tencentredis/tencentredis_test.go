@@ -41,8 +41,7 @@ func newProvider(t *testing.T, o cloudemu.Options, timeout time.Duration) (*tenc
 	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)
 	vars := map[string]string{}
-	for _, kv := range emu.Env(srv.URL) {
-		k, v, _ := strings.Cut(kv, "=")
+	for k, v := range emu.EnvMap(srv.URL) {
 		vars[k] = v
 	}
 	return tencentredis.New(providers.Config{Getenv: func(k string) string { return vars[k] }, Timeout: timeout}), emu
