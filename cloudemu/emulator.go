@@ -333,12 +333,5 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.inflight--
 		e.mu.Unlock()
 	}()
-	switch {
-	case r.Header.Get("X-TC-Action") != "":
-		e.serveTencent(w, r)
-	case isHuaweiPath(r.URL.Path):
-		e.serveHuawei(w, r)
-	default:
-		e.serveAlibaba(w, r)
-	}
+	e.serveCloud(w, r) // route.go
 }
