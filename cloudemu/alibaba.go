@@ -4,7 +4,32 @@ package cloudemu
 // parameter, the common ones included, arrives in the query string or in a
 // form-encoded body of POST / (or GET /), signed with HMAC-SHA1 (signature
 // version 1.0). Errors are non-2xx JSON {RequestId, HostId, Code, Message,
-// Recommend}, whatever Format says, since some SDKs read only the body.
+// Recommend} (the fields alibaba-cloud-sdk-go@v1.63.107
+// sdk/errors/server_error.go NewServerError reads), whatever Format says,
+// since some SDKs read only the body.
+//
+// Sources, cited next to each answer below:
+//
+//	[sdk]     alibaba-cloud-sdk-go@v1.63.107 services/r-kvstore: create_backup.go
+//	          CreateBackupResponse, describe_backup_tasks.go
+//	          DescribeBackupTasksResponse, struct_backup_job.go BackupJob
+//	[create]  https://help.aliyun.com/zh/redis/developer-reference/api-r-kvstore-2015-01-01-createbackup-redis
+//	          (BackupRetentionPeriod 7~730 or -1; example {"BackupJobID": "1022,2480"};
+//	          lists no error codes, only a link to the error center)
+//	[tasks]   https://help.aliyun.com/zh/redis/developer-reference/api-r-kvstore-2015-01-01-describebackuptasks-redis
+//	          (JobMode Automated|Manual; StartTime yyyy-MM-ddTHH:mm:ssZ UTC;
+//	          BackupJobID long; BackupProgressStatus NoStart|Preparing|Waiting|
+//	          Uploading|Checking|Finished)
+//	[center]  R-kvstore error center, https://www.alibabacloud.com/help/doc-detail/61137.html
+//	[adc]     R-kvstore AllocateDirectConnection error-code table (2025-03-25),
+//	          https://www.alibabacloud.com/help/en/redis/developer-reference/api-r-kvstore-2015-01-01-allocatedirectconnection-redis
+//	[public]  public POP errors, https://help.aliyun.com/document_detail/26313.html
+//	[mongo]   ApsaraDB for MongoDB error-code table (neighbouring product; its
+//	          error center https://error-center.aliyun.com/status/product/Dds)
+//	[polardb] https://help.aliyun.com/zh/polardb/polardb-for-oracle/api-describebackuptasks-2
+//	          (TaskAction TempBackupTask 临时备份 | NormalBackupTask 普通备份)
+//
+// † marks a choice no stored page makes for CreateBackup itself.
 
 import (
 	"crypto/hmac"
@@ -18,6 +43,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -37,28 +63,43 @@ type aliErr struct {
 }
 
 var (
-	aliThrottled   = &aliErr{400, "Throttling.User", "Request was denied due to user flow control."}
-	aliUnavailable = &aliErr{503, "ServiceUnavailable", "The request has failed due to a temporary failure of the server."}
-	aliBadKey      = &aliErr{404, "InvalidAccessKeyId.NotFound", "Specified access key is not found."}
-	aliExpired     = &aliErr{400, "InvalidTimeStamp.Expired", "Specified time stamp or date value is expired."}
-	aliBadTime     = &aliErr{400, "InvalidTimeStamp.Format", "Specified time stamp or date value is not well formatted."}
-	aliNonceUsed   = &aliErr{400, "SignatureNonceUsed", "Specified signature nonce was used already."}
-	aliNoToken     = &aliErr{400, "MissingSecurityToken", "SecurityToken is mandatory for this action."}
-	aliBadToken    = &aliErr{400, "InvalidSecurityToken.MismatchWithAccessKey", "Specified SecurityToken mismatch with the AccessKey."}
-	aliNoAction    = &aliErr{404, "InvalidAction.NotFound", "Specified api is not found, please check your url and method."}
-	aliBadVersion  = &aliErr{400, "InvalidVersion", "Specified parameter Version is not valid."}
-	aliBadMethod   = &aliErr{400, "UnsupportedHTTPMethod", "This http method is not supported."}
+	// The throttle fault: R-kvstore's own error center lists flow control as
+	// 403 Throttling.Api [center]; the gateway's Throttling.User (400) is not
+	// on the R-kvstore pages stored here.
+	aliThrottled = &aliErr{403, "Throttling.Api", "Request was denied due to api flow control."}
+	// The 5xx fault: 500 InternalError [center]. (ServiceUnavailable 503 is
+	// documented for neighbouring products [mongo], not on R-kvstore's pages
+	// stored here.)
+	aliServerFault = &aliErr{500, "InternalError", "The request processing has failed due to some unknown error, exception or failure."}
+	aliBadKey      = &aliErr{404, "InvalidAccessKeyId.NotFound", "The Access Key ID provided does not exist in our records."} // [public]
+	// The signature-window and STS codes below are the POP gateway's as
+	// backupfn first read them; no stored page lists them (unverified).
+	aliExpired    = &aliErr{400, "InvalidTimeStamp.Expired", "Specified time stamp or date value is expired."}
+	aliBadTime    = &aliErr{400, "InvalidTimeStamp.Format", "Specified time stamp or date value is not well formatted."}
+	aliNonceUsed  = &aliErr{400, "SignatureNonceUsed", "Specified signature nonce was used already."} // [mongo]
+	aliNoToken    = &aliErr{400, "MissingSecurityToken", "SecurityToken is mandatory for this action."}
+	aliBadToken   = &aliErr{400, "InvalidSecurityToken.MismatchWithAccessKey", "Specified SecurityToken mismatch with the AccessKey."}
+	aliNoAction   = &aliErr{404, "InvalidAction.NotFound", "Specified api is not found, please check your url and method."} // unverified; [public] has InvalidAction 403
+	aliBadVersion = &aliErr{400, "InvalidVersion", "Specified parameter Version is not valid."}
+	aliBadMethod  = &aliErr{403, "UnsupportedHTTPMethod", "This http method not supported."} // [public]
 )
 
-// aliStateErr renders the emulator's state errors. A read-only instance gets
-// InstanceStatus.NotSupport (403), the code R-kvstore documents for "the
-// instance does not support this operation"; a locked or busy instance gets
-// IncorrectDBInstanceState (403), which the docs give for an instance whose
-// state (e.g. a running backup) refuses the operation.
+// aliStateErr renders the emulator's state errors.
+//   - not found: InvalidInstanceId.NotFound 404 †, the kv-store not-found code
+//     of Alibaba's terraform provider (alicloud/errors.go) and [mongo]'s
+//     table; [adc] lists InvalidDbInstanceId.NotFound for another action.
+//   - locked, or a backup running: IncorrectDBInstanceState 403 †, "The
+//     operation cannot be performed until the instance is in the running
+//     state" [center]; the console guide says a second backup cannot start
+//     while one runs (https://www.alibabacloud.com/help/doc-detail/211003.htm).
+//   - a read-only instance: IncorrectDBInstanceType 403 †, "Current DB
+//     instance type does not support this operation." ([mongo] and RDS).
+//     Not InstanceStatus.NotSupport: [adc] explains that code as the
+//     instance's current state, i.e. transient.
 var aliStateErr = map[errState]*aliErr{
 	stateNotFound:    {404, "InvalidInstanceId.NotFound", "The InstanceId provided does not exist in our records."},
 	stateLocked:      {403, "IncorrectDBInstanceState", "Current DB instance state does not support this operation."},
-	stateUnsupported: {403, "InstanceStatus.NotSupport", "Instance status does not support this operation."},
+	stateUnsupported: {403, "IncorrectDBInstanceType", "Current DB instance type does not support this operation."},
 }
 
 func aliMissing(name string) *aliErr {
@@ -108,7 +149,7 @@ func (e *Emulator) aliRun(w http.ResponseWriter, r *http.Request, h aliHandler, 
 	if fault == FaultReset {
 		return
 	}
-	if fe := map[FaultKind]*aliErr{FaultThrottle: aliThrottled, FaultServer: aliUnavailable}[fault]; fe != nil {
+	if fe := map[FaultKind]*aliErr{FaultThrottle: aliThrottled, FaultServer: aliServerFault}[fault]; fe != nil {
 		e.aliFail(w, action, reqID, fe)
 		return
 	}
@@ -238,6 +279,9 @@ func (e *Emulator) aliRegion(p map[string]string) string {
 	return ""
 }
 
+// aliCreateResp is CreateBackupResponse [sdk]: BackupJobID a string, one job
+// ID or, for a cluster created before 2023-12-05, one per shard joined by
+// commas ("1022,2480") [create].
 type aliCreateResp struct {
 	XMLName     xml.Name `json:"-"`
 	BackupJobID string
@@ -248,7 +292,7 @@ func (e *Emulator) aliCreateBackup(p map[string]string, reqID string) (any, []st
 	if p["InstanceId"] == "" {
 		return nil, nil, aliMissing("InstanceId")
 	}
-	if v, ok := p["BackupRetentionPeriod"]; ok {
+	if v, ok := p["BackupRetentionPeriod"]; ok { // 7~730, or -1 [create]; InvalidParameter † ([public])
 		n, err := strconv.Atoi(v)
 		if err != nil || (n != -1 && (n < 7 || n > 730)) {
 			return nil, nil, aliInvalid("BackupRetentionPeriod")
@@ -266,16 +310,74 @@ func (e *Emulator) aliCreateBackup(p map[string]string, reqID string) (any, []st
 		BackupJobID: strings.Join(ids, ","), RequestId: reqID}, ids, nil
 }
 
+// aliJob is BackupJob [sdk] without NodeId (its value format is not on the
+// pages stored here): BackupJobID a long, StartTime "2021-01-05T19:24:00Z",
+// Process a percentage string, JobMode Manual|Automated [tasks], TaskAction
+// TempBackupTask for a manual job and NormalBackupTask for the policy's
+// [polardb] †.
 type aliJob struct {
 	BackupJobID                                                   int64
 	BackupProgressStatus, Process, StartTime, JobMode, TaskAction string
 }
 
+// aliTasksResp is DescribeBackupTasksResponse [sdk]. BackupJobs is a bare
+// JSON array; in XML each job is one <BackupJobs> element, as the SDK's
+// xml:"BackupJobs" tag on []BackupJob decodes it.
 type aliTasksResp struct {
 	XMLName    xml.Name `json:"-"`
 	InstanceId string
-	BackupJobs []aliJob `xml:"BackupJobs>BackupJob"`
+	BackupJobs []aliJob `xml:"BackupJobs"`
 	RequestId  string
+}
+
+// Job modes and task actions of DescribeBackupTasks.
+const (
+	aliManual    = "Manual"
+	aliAutomated = "Automated"
+)
+
+// aliAuto records which Alibaba backups an emulator started as automatic
+// (backup-policy) jobs; Backup has no field for it.
+var aliAuto struct {
+	sync.Mutex
+	ids map[aliAutoKey]bool
+}
+
+type aliAutoKey struct {
+	e  *Emulator
+	id string
+}
+
+// AlibabaAutoBackup starts a backup of an Alibaba instance as its automatic
+// backup policy would: DescribeBackupTasks lists it with JobMode Automated
+// and TaskAction NormalBackupTask, and CreateBackup refuses to start another
+// while it runs. It returns the job IDs (one per shard), or an error when the
+// instance is missing, busy or cannot be backed up.
+func (e *Emulator) AlibabaAutoBackup(region, instance string) ([]string, error) {
+	bs, st := e.startBackup(Backup{Provider: AlibabaRedis, Region: region, Instance: instance})
+	if st != stateOK {
+		return nil, fmt.Errorf("cloudemu: automatic backup of %s/%s: %s", region, instance, st)
+	}
+	aliAuto.Lock()
+	defer aliAuto.Unlock()
+	if aliAuto.ids == nil {
+		aliAuto.ids = map[aliAutoKey]bool{}
+	}
+	ids := make([]string, len(bs))
+	for i, b := range bs {
+		ids[i] = b.TaskID
+		aliAuto.ids[aliAutoKey{e, b.TaskID}] = true
+	}
+	return ids, nil
+}
+
+func (e *Emulator) aliJobMode(taskID string) string {
+	aliAuto.Lock()
+	defer aliAuto.Unlock()
+	if aliAuto.ids[aliAutoKey{e, taskID}] {
+		return aliAutomated
+	}
+	return aliManual
 }
 
 func (e *Emulator) aliDescribeBackupTasks(p map[string]string, reqID string) (any, []string, *aliErr) {
@@ -283,31 +385,38 @@ func (e *Emulator) aliDescribeBackupTasks(p map[string]string, reqID string) (an
 	switch {
 	case id == "":
 		return nil, nil, aliMissing("InstanceId")
-	case mode != "" && mode != "Manual" && mode != "Automated":
-		return nil, nil, aliInvalid("JobMode")
+	case mode != "" && mode != aliManual && mode != aliAutomated: // [tasks]
+		return nil, nil, aliInvalid("JobMode") // †
 	}
 	region := e.aliRegion(p)
 	if _, ok := e.Instance(AlibabaRedis, region, "", id); !ok {
 		return nil, nil, aliStateErr[stateNotFound]
 	}
 	out := aliTasksResp{XMLName: xml.Name{Local: "DescribeBackupTasksResponse"}, InstanceId: id, RequestId: reqID, BackupJobs: []aliJob{}}
-	if mode == "Automated" { // the emulator only makes manual backups
-		return out, nil, nil
-	}
 	now := e.now()
 	for _, b := range e.findBackups(AlibabaRedis, func(b *Backup) bool {
 		return b.Instance == id && b.Region == region && (job == "" || b.TaskID == job)
 	}) {
+		jm := e.aliJobMode(b.TaskID)
+		if mode != "" && jm != mode { // "默认返回所有备份模式的任务信息" [tasks]
+			continue
+		}
+		action := "TempBackupTask"
+		if jm == aliAutomated {
+			action = "NormalBackupTask"
+		}
 		n, _ := strconv.ParseInt(b.TaskID, 10, 64)
 		word, pct := aliProgress(b, now)
 		out.BackupJobs = append(out.BackupJobs, aliJob{BackupJobID: n, BackupProgressStatus: word,
 			Process: strconv.Itoa(pct), StartTime: b.StartedAt.UTC().Format(aliTSLayout),
-			JobMode: "Manual", TaskAction: "TempBackupTask"})
+			JobMode: jm, TaskAction: action})
 	}
 	return out, nil, nil
 }
 
-// aliProgress turns a backup's elapsed share into R-kvstore's status word.
+// aliProgress turns a backup's elapsed share into R-kvstore's status word,
+// from the documented ones [tasks]; the emulator's backups never fail, and
+// NoStart and Waiting are not used.
 func aliProgress(b Backup, now time.Time) (string, int) {
 	if b.Status == "done" {
 		return "Finished", 100
@@ -350,7 +459,8 @@ func aliWrite(w http.ResponseWriter, format string, status int, reqID string, v 
 	_, _ = w.Write(b)
 }
 
-// aliRequestID returns an ID shaped like R-kvstore's.
+// aliRequestID returns an ID shaped like R-kvstore's: 8-4-4-4-12 upper-case
+// hex, as in "2FF6158E-3394-4A90-B634-79C49184****" [create].
 func aliRequestID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])

@@ -11,13 +11,19 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	r_kvstore "github.com/aliyun/alibaba-cloud-sdk-go/services/r-kvstore"
+
 	"github.com/backupfn/backupfn/cloudemu"
+	"github.com/backupfn/backupfn/internal/fixture"
 )
 
 // clock is a settable clock shared by the emulator and the test client.
@@ -162,11 +168,10 @@ func TestAlibabaAcceptedVariants(t *testing.T) {
 	for _, format := range []string{"-", "XML"} {
 		p := c.params("POST", map[string]string{"Action": "CreateBackup", "InstanceId": cloudemu.AlibabaInstance, "Format": format, "SignatureType": ""})
 		st, _, raw := c.send("POST", p, false)
-		var x struct {
-			XMLName     xml.Name `xml:"CreateBackupResponse"`
-			BackupJobID string
-		}
-		if st != 200 || xml.Unmarshal([]byte(raw), &x) != nil || x.BackupJobID == "" {
+		// Decoded as the SDK decodes Format=XML (sdk/responses/response.go:
+		// xml.Unmarshal into the response struct).
+		x := r_kvstore.CreateCreateBackupResponse()
+		if st != 200 || xml.Unmarshal([]byte(raw), x) != nil || x.BackupJobID == "" || !aliRequestID.MatchString(x.RequestId) {
 			t.Fatalf("Format %s: %d %s, want an XML answer", format, st, raw)
 		}
 	}
@@ -252,7 +257,7 @@ func TestAlibabaParameterAndStateErrors(t *testing.T) {
 		{"CreateBackup", map[string]string{"InstanceId": "r-bp1nosuchinst00"}, 404, "InvalidInstanceId.NotFound"},
 		{"CreateBackup", map[string]string{"InstanceId": cloudemu.AlibabaInstance, "RegionId": "cn-beijing"}, 404, "InvalidInstanceId.NotFound"},
 		{"CreateBackup", map[string]string{"InstanceId": cloudemu.AlibabaLocked}, 403, "IncorrectDBInstanceState"},
-		{"CreateBackup", map[string]string{"InstanceId": cloudemu.AlibabaUnsupported}, 403, "InstanceStatus.NotSupport"},
+		{"CreateBackup", map[string]string{"InstanceId": cloudemu.AlibabaUnsupported}, 403, "IncorrectDBInstanceType"},
 		{"DescribeBackupTasks", nil, 400, "MissingParameter"},
 		{"DescribeBackupTasks", map[string]string{"InstanceId": cloudemu.AlibabaInstance, "JobMode": "Sometimes"}, 400, "InvalidParameter"},
 	} {
@@ -322,10 +327,10 @@ func TestAlibabaFaults(t *testing.T) {
 	c := newAli(t, cloudemu.Options{})
 	c.emu.Inject(cloudemu.Fault{Kind: cloudemu.FaultThrottle, Action: cloudemu.ActAlibabaBackup, Count: 1})
 	st, m := c.backup(cloudemu.AlibabaInstance)
-	wantAliErr(t, st, m, 400, "Throttling.User")
+	wantAliErr(t, st, m, 403, "Throttling.Api")
 	c.emu.Inject(cloudemu.Fault{Kind: cloudemu.FaultServer, Provider: cloudemu.AlibabaRedis, Count: 1})
 	st, m = c.backup(cloudemu.AlibabaInstance)
-	wantAliErr(t, st, m, 503, "ServiceUnavailable")
+	wantAliErr(t, st, m, 500, "InternalError")
 	if n := len(c.emu.Backups()); n != 0 {
 		t.Fatalf("faulted calls started %d backups", n)
 	}
@@ -335,5 +340,151 @@ func TestAlibabaFaults(t *testing.T) {
 	}
 	if bs := c.emu.Backups(); len(bs) != 1 || !bs[0].Lost {
 		t.Fatalf("after a lost response: %+v, want one backup marked lost", bs)
+	}
+}
+
+// The value domains the sources document, for checking the emulator's answers.
+var (
+	// "2FF6158E-3394-4A90-B634-79C49184****" (CreateBackup page example).
+	aliRequestID = regexp.MustCompile(`^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$`)
+	// BackupJobID: "1022" or, per shard of an old cluster, "1022,2480".
+	aliJobIDs = regexp.MustCompile(`^[0-9]+(,[0-9]+)*$`)
+	// DescribeBackupTasks page: BackupProgressStatus and JobMode values;
+	// TaskAction from the PolarDB/RDS DescribeBackupTasks pages.
+	aliProgressWords = []string{"NoStart", "Preparing", "Waiting", "Uploading", "Checking", "Finished"}
+	aliJobModes      = []string{"Manual", "Automated"}
+	aliTaskActions   = []string{"TempBackupTask", "NormalBackupTask"}
+)
+
+// aliServerError mirrors the fields alibaba-cloud-sdk-go@v1.63.107
+// sdk/errors/server_error.go NewServerError reads from an error body.
+type aliServerError struct {
+	RequestId, HostId, Code, Message, Recommend string
+	AccessDeniedDetail                          map[string]any `json:",omitempty"`
+}
+
+// sendRaw signs and sends action, returning the status and raw body.
+func (c *aliClient) sendRaw(action string, extra map[string]string) (int, []byte) {
+	c.t.Helper()
+	if extra == nil {
+		extra = map[string]string{}
+	}
+	extra["Action"] = action
+	st, _, raw := c.send("POST", c.params("POST", extra), false)
+	return st, []byte(raw)
+}
+
+func checkAliJob(t *testing.T, j r_kvstore.BackupJob) {
+	t.Helper()
+	if j.BackupJobID <= 0 || !slices.Contains(aliProgressWords, j.BackupProgressStatus) ||
+		!slices.Contains(aliJobModes, j.JobMode) || !slices.Contains(aliTaskActions, j.TaskAction) {
+		t.Fatalf("job %+v: a value outside the documented domains", j)
+	}
+	if _, err := time.Parse("2006-01-02T15:04:05Z", j.StartTime); err != nil {
+		t.Fatalf("StartTime %q: want yyyy-MM-ddTHH:mm:ssZ (UTC): %v", j.StartTime, err)
+	}
+	if n, err := strconv.Atoi(j.Process); err != nil || n < 0 || n > 100 {
+		t.Fatalf("Process %q: want a percentage", j.Process)
+	}
+	if (j.JobMode == "Manual") != (j.TaskAction == "TempBackupTask") {
+		t.Fatalf("job %+v: JobMode and TaskAction disagree", j)
+	}
+}
+
+// Every emulator answer decodes strictly into the official SDK's response
+// structs and keeps to the documented values; errors decode into the fields
+// the SDK reads.
+func TestAlibabaAnswersMatchTheSDK(t *testing.T) {
+	// The guard itself: a field the SDK does not declare is refused, even
+	// through the embedded *responses.BaseResponse.
+	if err := fixture.DecodeStrict([]byte(`{"BackupJobID":"1","RequestId":"x","Progress":"0"}`), &r_kvstore.CreateBackupResponse{}); err == nil {
+		t.Fatal("DecodeStrict accepted an undeclared field")
+	}
+	c := newAli(t, cloudemu.Options{BackupDuration: 10 * time.Second})
+	auto, err := c.emu.AlibabaAutoBackup("cn-hangzhou", cloudemu.AlibabaCluster)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.emu.AlibabaAutoBackup("cn-hangzhou", cloudemu.AlibabaCluster); err == nil {
+		t.Fatal("a second backup started while the automatic one runs")
+	}
+	if st, raw := c.sendRaw("CreateBackup", map[string]string{"InstanceId": cloudemu.AlibabaCluster}); st != 403 ||
+		!strings.Contains(string(raw), "IncorrectDBInstanceState") {
+		t.Fatalf("CreateBackup during an automatic backup: %d %s", st, raw)
+	}
+	c.clk.add(10 * time.Second)
+
+	for _, inst := range []string{cloudemu.AlibabaInstance, cloudemu.AlibabaCluster} {
+		st, raw := c.sendRaw("CreateBackup", map[string]string{"InstanceId": inst, "BackupRetentionPeriod": "-1"})
+		var cr r_kvstore.CreateBackupResponse
+		if err := fixture.DecodeStrict(raw, &cr); err != nil || st != 200 {
+			t.Fatalf("CreateBackup %s: %d %s: %v", inst, st, raw, err)
+		}
+		if !aliJobIDs.MatchString(cr.BackupJobID) || !aliRequestID.MatchString(cr.RequestId) {
+			t.Fatalf("CreateBackup %s: %+v", inst, cr)
+		}
+	}
+	c.clk.add(3 * time.Second)
+
+	var manual, automated int
+	for _, mode := range []string{"-", "Manual", "Automated"} {
+		st, raw := c.sendRaw("DescribeBackupTasks", map[string]string{"InstanceId": cloudemu.AlibabaCluster, "JobMode": mode})
+		var tr r_kvstore.DescribeBackupTasksResponse
+		if err := fixture.DecodeStrict(raw, &tr); err != nil || st != 200 {
+			t.Fatalf("DescribeBackupTasks %s: %d %s: %v", mode, st, raw, err)
+		}
+		if tr.InstanceId != cloudemu.AlibabaCluster || !aliRequestID.MatchString(tr.RequestId) {
+			t.Fatalf("DescribeBackupTasks %s: %+v", mode, tr)
+		}
+		for _, j := range tr.BackupJobs {
+			checkAliJob(t, j)
+			if mode != "-" && j.JobMode != mode {
+				t.Fatalf("JobMode=%s listed %+v", mode, j)
+			}
+			if mode == "-" {
+				if j.JobMode == "Manual" {
+					manual++
+				} else {
+					automated++
+					if !slices.Contains(auto, strconv.FormatInt(j.BackupJobID, 10)) || j.BackupProgressStatus != "Finished" {
+						t.Fatalf("automatic job %+v, want one of %v, finished", j, auto)
+					}
+				}
+			}
+		}
+	}
+	if manual != 2 || automated != 2 {
+		t.Fatalf("all modes: %d manual and %d automatic jobs, want 2 and 2", manual, automated)
+	}
+
+	// Format=XML, decoded as the SDK decodes it (encoding/xml into the
+	// response struct): one <BackupJobs> element per job.
+	st, raw := c.sendRaw("DescribeBackupTasks", map[string]string{"InstanceId": cloudemu.AlibabaCluster, "Format": "XML", "JobMode": "Manual"})
+	xr := r_kvstore.CreateDescribeBackupTasksResponse()
+	if err := xml.Unmarshal(raw, xr); err != nil || st != 200 || len(xr.BackupJobs) != 2 {
+		t.Fatalf("XML DescribeBackupTasks: %d %s: %v, %d jobs", st, raw, err, len(xr.BackupJobs))
+	}
+	for _, j := range xr.BackupJobs {
+		checkAliJob(t, j)
+	}
+
+	for _, tc := range []struct {
+		action string
+		extra  map[string]string
+		status int
+		code   string
+	}{
+		{"CreateBackup", map[string]string{"InstanceId": "r-bp1nosuchinst00"}, 404, "InvalidInstanceId.NotFound"},
+		{"DescribeBackupTasks", map[string]string{"InstanceId": "r-bp1nosuchinst00"}, 404, "InvalidInstanceId.NotFound"},
+		{"CreateBackup", map[string]string{"InstanceId": cloudemu.AlibabaLocked}, 403, "IncorrectDBInstanceState"},
+		{"CreateBackup", map[string]string{"InstanceId": cloudemu.AlibabaUnsupported, "Format": "XML"}, 403, "IncorrectDBInstanceType"},
+		{"CreateBackup", map[string]string{"InstanceId": cloudemu.AlibabaInstance, "BackupRetentionPeriod": "0"}, 400, "InvalidParameter"},
+	} {
+		st, raw := c.sendRaw(tc.action, tc.extra)
+		var se aliServerError
+		if err := fixture.DecodeStrict(raw, &se); err != nil || st != tc.status || se.Code != tc.code ||
+			!aliRequestID.MatchString(se.RequestId) || se.HostId == "" || se.Message == "" {
+			t.Fatalf("%s %v: %d %s (%v), want %d %s", tc.action, tc.extra, st, raw, err, tc.status, tc.code)
+		}
 	}
 }

@@ -14,20 +14,33 @@
 //
 // CreateBackup takes no remark, so a backup cannot carry the dedupe marker:
 // FindStarted adopts the manual backup jobs started at or after the first
-// attempt instead. A cluster instance created before December 2023 answers
+// attempt instead. A cluster instance created before 5 December 2023 answers
 // with one job per shard ("1022,2480"); StartBackup returns each as a task ID.
+// A newer cluster answers with one job ID for all its nodes, which
+// DescribeBackupTasks may list once per node (BackupJob.NodeId); Status
+// reports such a job as the least advanced of its rows.
 //
 // Errors: the cloud's code is mapped by errorKinds (Throttling.* → Throttled,
-// ServiceUnavailable/InternalError → Unavailable, IncorrectDBInstanceState →
-// Busy, InvalidInstanceId.NotFound → NotFound, InstanceStatus.NotSupport →
-// Unsupported, signature and key errors → Unauthenticated, ...); the
-// *errors.ServerError of the SDK stays reachable with errors.As.
+// IncorrectDBInstanceState and InstanceStatus.NotSupport → Busy,
+// InvalidInstanceId.NotFound → NotFound, IncorrectDBInstanceType →
+// Unsupported, signature and key errors → Unauthenticated; InternalError,
+// ServiceUnavailable and any 5xx → Unknown, since the job may have started);
+// the *errors.ServerError of the SDK stays reachable with errors.As.
+//
+// Sources: alibaba-cloud-sdk-go@v1.63.107 services/r-kvstore
+// (create_backup.go, describe_backup_tasks.go, struct_backup_job.go) and the
+// API pages
+// https://help.aliyun.com/zh/redis/developer-reference/api-r-kvstore-2015-01-01-createbackup-redis
+// and
+// https://help.aliyun.com/zh/redis/developer-reference/api-r-kvstore-2015-01-01-describebackuptasks-redis;
+// testdata/fixtures holds the answers they document.
 package alibabaredis
 
 import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -120,42 +133,83 @@ func (p *Provider) StartBackup(ctx context.Context, t providers.Target, o provid
 	return providers.Started{TaskIDs: ids, RequestID: resp.RequestId}, nil
 }
 
-// Status reads one backup job with DescribeBackupTasks.
+// Status reads one backup job with DescribeBackupTasks. BackupJobID is a
+// long there (struct_backup_job.go: int64), a string in CreateBackup's answer.
 func (p *Provider) Status(ctx context.Context, t providers.Target, taskID string) (providers.TaskStatus, error) {
-	if _, err := strconv.ParseInt(taskID, 10, 64); err != nil {
+	id, err := strconv.ParseInt(taskID, 10, 64)
+	if err != nil {
 		return providers.TaskStatus{}, providers.Invalid(t, "task ID %q: want one numeric BackupJobID", taskID)
 	}
 	jobs, reqID, err := p.tasks(ctx, t, taskID, "")
 	if err != nil {
 		return providers.TaskStatus{}, err
 	}
+	var rows []r_kvstore.BackupJob
 	for _, j := range jobs {
-		if strconv.FormatInt(j.BackupJobID, 10) == taskID {
-			return providers.TaskStatus{State: stateOf(j.BackupProgressStatus), Detail: j.BackupProgressStatus,
-				Progress: progress(j.Process), RequestID: reqID}, nil
+		if j.BackupJobID == id {
+			rows = append(rows, j)
 		}
 	}
-	return providers.TaskStatus{}, &errkind.Error{Kind: errkind.NotFound, RequestID: reqID,
-		Message: fmt.Sprintf("DescribeBackupTasks %s: no backup job %s", t.Instance, taskID)}
+	if len(rows) == 0 {
+		return providers.TaskStatus{}, &errkind.Error{Kind: errkind.NotFound, RequestID: reqID,
+			Message: fmt.Sprintf("DescribeBackupTasks %s: no backup job %s", t.Instance, taskID)}
+	}
+	st := aggregate(rows)
+	st.RequestID = reqID
+	return st, nil
+}
+
+// aggregate folds the rows of one job (one per node of a cluster created
+// after 5 December 2023): failed if any row failed, done when every row is,
+// else running; Progress is the lowest, Detail every distinct status word.
+func aggregate(rows []r_kvstore.BackupJob) providers.TaskStatus {
+	st := providers.TaskStatus{State: providers.Done, Progress: 100}
+	var words []string
+	for _, j := range rows {
+		switch stateOf(j.BackupProgressStatus) {
+		case providers.Failed:
+			st.State = providers.Failed
+		case providers.Running:
+			if st.State != providers.Failed {
+				st.State = providers.Running
+			}
+		}
+		st.Progress = min(st.Progress, progress(j.Process))
+		if !slices.Contains(words, j.BackupProgressStatus) {
+			words = append(words, j.BackupProgressStatus)
+		}
+	}
+	if st.State == providers.Done {
+		st.Progress = 100
+	}
+	st.Detail = strings.Join(words, ",")
+	return st
 }
 
 // FindStarted adopts the manual backup jobs that started at or after since
 // and did not fail. marker is not used: CreateBackup cannot store it.
-// StartTime has one-second precision, so since is truncated to the second.
+//
+// The fields are read as the SDK and the DescribeBackupTasks page define
+// them: JobMode is "Manual" or "Automated" (a job of the automatic backup
+// policy is never adopted; the request asks for Manual only, and each row is
+// checked again), StartTime is "yyyy-MM-ddTHH:mm:ssZ" in UTC with one-second
+// precision (so since is truncated to the second), BackupJobID a long. A job
+// listed once per node is adopted once.
 func (p *Provider) FindStarted(ctx context.Context, t providers.Target, marker string, since time.Time) (providers.Started, bool, error) {
-	jobs, reqID, err := p.tasks(ctx, t, "", "Manual")
+	jobs, reqID, err := p.tasks(ctx, t, "", jobModeManual)
 	if err != nil {
 		return providers.Started{}, false, err
 	}
 	cutoff := since.Truncate(time.Second)
-	var ids []int64
+	rows := map[int64][]r_kvstore.BackupJob{}
 	for _, j := range jobs {
-		start, err := time.Parse(time.RFC3339, j.StartTime)
-		if err != nil || start.Before(cutoff) || (j.JobMode != "" && j.JobMode != "Manual") ||
-			stateOf(j.BackupProgressStatus) == providers.Failed {
-			continue
+		rows[j.BackupJobID] = append(rows[j.BackupJobID], j)
+	}
+	var ids []int64
+	for id, rs := range rows {
+		if adoptable(rs, cutoff) {
+			ids = append(ids, id)
 		}
-		ids = append(ids, j.BackupJobID)
 	}
 	sort.Slice(ids, func(a, b int) bool { return ids[a] < ids[b] })
 	s := providers.Started{RequestID: reqID}
@@ -164,6 +218,22 @@ func (p *Provider) FindStarted(ctx context.Context, t providers.Target, marker s
 	}
 	return s, len(ids) > 0, nil
 }
+
+// adoptable reports whether the rows of one job are a manual job started at
+// or after cutoff that has not failed.
+func adoptable(rows []r_kvstore.BackupJob, cutoff time.Time) bool {
+	for _, j := range rows {
+		start, err := time.Parse(time.RFC3339, j.StartTime)
+		if err != nil || start.Before(cutoff) || j.JobMode != jobModeManual {
+			return false
+		}
+	}
+	return aggregate(rows).State != providers.Failed
+}
+
+// jobModeManual is DescribeBackupTasks' JobMode of a CreateBackup job; the
+// other documented value is "Automated".
+const jobModeManual = "Manual"
 
 // tasks calls DescribeBackupTasks for the target's instance.
 func (p *Provider) tasks(ctx context.Context, t providers.Target, jobID, mode string) ([]r_kvstore.BackupJob, string, error) {
@@ -184,9 +254,12 @@ func (p *Provider) tasks(ctx context.Context, t providers.Target, jobID, mode st
 	return resp.BackupJobs, resp.RequestId, nil
 }
 
-// states maps BackupProgressStatus. The docs list no failure word; "Failed"
-// (RDS's word) and any other word with "fail" in it count as failed, and an
-// unknown word as still running, with the word in Detail.
+// states maps BackupProgressStatus. The DescribeBackupTasks page documents
+// NoStart, Preparing, Waiting, Uploading, Checking and Finished, and no
+// failure word; "Failed" is the word of RDS's DescribeBackupTasks BackupStatus
+// (https://help.aliyun.com/document_detail/85843.html), and any other word
+// with "fail" in it counts as failed too. An unknown word is still running,
+// with the word in Detail.
 var states = map[string]providers.State{
 	"NoStart": providers.Running, "Preparing": providers.Running, "Waiting": providers.Running,
 	"Uploading": providers.Running, "Checking": providers.Running,
@@ -212,11 +285,13 @@ func progress(s string) int {
 	return min(max(n, 0), 100)
 }
 
-// splitIDs splits "1022,2480" into its job IDs.
+// splitIDs splits "1022,2480" into its job IDs. Quotes are dropped: one
+// stored copy of the CreateBackup page (https://help.aliyun.com/zh/redis/createbackup)
+// shows the example as "\"1022,2480\"".
 func splitIDs(s string) []string {
 	var ids []string
 	for _, id := range strings.Split(s, ",") {
-		if id = strings.TrimSpace(id); id != "" {
+		if id = strings.Trim(strings.TrimSpace(id), `"' `); id != "" {
 			ids = append(ids, id)
 		}
 	}

@@ -166,12 +166,20 @@ func TestKindOf(t *testing.T) {
 		{"InvalidBackupId.NotFound", 404, errkind.NotFound},
 		{"InvalidAccessKeyId.NotFound", 404, errkind.Unauthenticated},
 		{"InvalidSecurityToken.Expired", 403, errkind.Unauthenticated},
-		{"InstanceStatus.NotSupport", 403, errkind.Unsupported},
+		{"InstanceStatus.NotSupport", 403, errkind.Busy},
+		{"IncorrectDBInstanceType", 403, errkind.Unsupported},
+		{"Throttling.Api", 403, errkind.Throttled},
+		{"InvalidDbInstanceId.NotFound", 404, errkind.NotFound},
+		{"Forbidden.InstanceNotFound", 404, errkind.NotFound},
 		{"Forbidden.RAM", 403, errkind.PermissionDenied},
 		{"InvalidBackupRetentionPeriod.Malformed", 400, errkind.InvalidArgument},
-		{"InternalError", 500, errkind.Unavailable},
-		{"", 503, errkind.Unavailable},
+		// Server-side failures may have been applied: ambiguous.
+		{"InternalError", 500, errkind.Unknown},
+		{"ServiceUnavailable", 503, errkind.Unknown},
+		{"", 503, errkind.Unknown},
 		{"", 502, errkind.Unknown},
+		{"", 500, errkind.Unknown},
+		{"", 429, errkind.Throttled},
 		{"SomethingNew", 400, errkind.Unknown},
 	} {
 		if got := kindOf(c.code, c.status); got != c.want {
@@ -183,6 +191,7 @@ func TestKindOf(t *testing.T) {
 func TestStateOf(t *testing.T) {
 	for word, want := range map[string]providers.State{
 		"NoStart": providers.Running, "Uploading": providers.Running, "Checking": providers.Running,
+		"Preparing": providers.Running, "Waiting": providers.Running,
 		"Finished": providers.Done, "Failed": providers.Failed, "BackupFailed": providers.Failed, "NewWord": providers.Running,
 	} {
 		if got := stateOf(word); got != want {
