@@ -7,11 +7,23 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strings"
+	"sync"
 )
 
 // Huawei Cloud: DCS (/v2/{project_id}/instances/{id}/backups) and RDS
 // (/v3/{project_id}/backups) behind one API Gateway that checks the
 // SDK-HMAC-SHA256 signature (huawei_sign.go) before the services see a call.
+//
+// Error bodies, by who answers:
+//   - the gateway: {"error_code","error_msg","request_id"}, codes APIGW.*
+//     (https://support.huaweicloud.com/intl/en-us/devg-apisign/api-sign-errorcode.html,
+//     body as in https://support.huaweicloud.com/intl/en-us/devg-apisign/api-sign-0001.html);
+//   - DCS v2: {"error_code","error_msg","error_ext_msg":null}
+//     (https://support.huaweicloud.com/intl/en-us/api-dcs/CopyInstance.html, Tables 4–5:
+//     error_ext_msg "is not used currently and is set to null");
+//   - RDS v3: {"error_code","error_msg"} (RDS API reference, "Abnormal Request
+//     Results", mirror opentelekomcloud-docs/relational-database-service
+//     api-ref/source/appendix/abnormal_request_results.rst@03eecfd0).
 
 // Huawei action names (the SDK's operation names).
 const (
@@ -89,7 +101,10 @@ func routeHuawei(method, path string) *hwCall {
 	switch {
 	case len(parts) == 5 && parts[0] == "v2" && parts[2] == "instances" && parts[4] == "backups":
 		c.project, c.instance = parts[1], parts[3]
-		c.serverCode, c.srvMsg = "DCS.5000", "The system is busy. Please try again later."
+		// DCS.5000 500 "Internal service error." (DCS error codes,
+		// opentelekomcloud-docs/distributed-cache-service
+		// api-ref/source/appendix/error_codes.rst@69c114d7).
+		c.serverCode, c.srvMsg = "DCS.5000", "Internal service error."
 		switch method {
 		case http.MethodPost:
 			c.action, c.handler = ActDCSBackup, (*Emulator).dcsCopyInstance
@@ -98,6 +113,8 @@ func routeHuawei(method, path string) *hwCall {
 		}
 	case len(parts) == 3 && parts[0] == "v3" && parts[2] == "backups":
 		c.provider, c.project = HuaweiRDS, parts[1]
+		// DBS.108000 500 "Server failure." (RDS error codes,
+		// https://support.huaweicloud.com/intl/en-us/api-rds/rds_10_0201.html).
 		c.serverCode, c.srvMsg = "DBS.108000", "Server failure."
 		switch method {
 		case http.MethodPost:
@@ -117,8 +134,9 @@ func isHuaweiPath(p string) bool {
 }
 
 // hwProjectError answers a call whose path project is not the caller's:
-// DCS.1004 "Project ID does not match the token." (401) for DCS, DBS.200010
-// (403, not authorized) for RDS.
+// DCS.1004 "Project ID does not match the token." (401, DCS error codes
+// error_codes.rst@69c114d7) for DCS, DBS.200010 (403, not authorized, RDS
+// error codes rds_10_0201) for RDS.
 func (e *Emulator) hwProjectError(w http.ResponseWriter, c *hwCall) {
 	if c.provider == HuaweiDCS {
 		e.hwFail(w, c, http.StatusUnauthorized, "DCS.1004", "Project ID does not match the token.")
@@ -134,9 +152,14 @@ func (e *Emulator) hwGateway(w http.ResponseWriter, c *hwCall, status int, code,
 	hwJSON(w, status, map[string]string{"error_code": code, "error_msg": msg, "request_id": c.reqID})
 }
 
-// hwFail answers with a service error {"error_code","error_msg"}.
+// hwFail answers with a service error: DCS {"error_code","error_msg",
+// "error_ext_msg":null}, RDS {"error_code","error_msg"}.
 func (e *Emulator) hwFail(w http.ResponseWriter, c *hwCall, status int, code, msg string) {
 	e.hwRecord(w, c, code)
+	if c.provider == HuaweiDCS {
+		hwJSON(w, status, map[string]any{"error_code": code, "error_msg": msg, "error_ext_msg": nil})
+		return
+	}
 	hwJSON(w, status, map[string]string{"error_code": code, "error_msg": msg})
 }
 
@@ -197,4 +220,67 @@ func (l *lostWriter) WriteHeader(int)             {}
 // region (the endpoint's region is not visible behind a loopback address).
 func (e *Emulator) hwInstance(provider, project, id string) (Instance, bool) {
 	return e.Instance(provider, "", project, id)
+}
+
+// hwFinal holds the statuses a test gave Huawei backups with
+// SetHuaweiBackupStatus, per emulator and backup (Backup has no field for
+// it).
+var hwFinal = struct {
+	sync.Mutex
+	m map[hwFinalKey]string
+}{m: map[hwFinalKey]string{}}
+
+type hwFinalKey struct {
+	e            *Emulator
+	provider, id string
+}
+
+// hwFinalStatuses are the statuses SetHuaweiBackupStatus accepts: the
+// documented end states other than success. DCS BackupRecordResponse.Status
+// (services/dcs/v2/model/model_backup_record_response.go@v0.1.207): failed,
+// expired ("the backup file has expired"), deleted ("deleted manually");
+// RDS BackupForList.Status (services/rds/v3/model/model_backup_for_list.go@v0.1.207):
+// FAILED, DELETING.
+var hwFinalStatuses = map[string][]string{
+	HuaweiDCS: {"failed", "expired", "deleted"},
+	HuaweiRDS: {"FAILED", "DELETING"},
+}
+
+// SetHuaweiBackupStatus is a test hook: from now on the DCS or RDS backup
+// taskID is listed with status (see hwFinalStatuses), and no longer holds
+// its instance. It reports whether the backup exists and the status is one
+// the provider's API documents.
+func (e *Emulator) SetHuaweiBackupStatus(provider, taskID, status string) bool {
+	ok := false
+	for _, s := range hwFinalStatuses[provider] {
+		ok = ok || s == status
+	}
+	if !ok {
+		return false
+	}
+	e.mu.Lock()
+	found := false
+	now := e.now()
+	for _, b := range e.backups {
+		if b.Provider == provider && b.TaskID == taskID {
+			found = true
+			if b.DoneAt.After(now) {
+				b.DoneAt = now
+			}
+		}
+	}
+	e.mu.Unlock()
+	if found {
+		hwFinal.Lock()
+		hwFinal.m[hwFinalKey{e, provider, taskID}] = status
+		hwFinal.Unlock()
+	}
+	return found
+}
+
+// hwFinalStatus is the status set by SetHuaweiBackupStatus for b, or "".
+func (e *Emulator) hwFinalStatus(b Backup) string {
+	hwFinal.Lock()
+	defer hwFinal.Unlock()
+	return hwFinal.m[hwFinalKey{e, b.Provider, b.TaskID}]
 }

@@ -11,8 +11,18 @@ import (
 	"unicode/utf8"
 )
 
-// Huawei Cloud RDS v3: CreateManualBackup and ListBackups. Codes from the
-// RDS API reference's error code table.
+// Huawei Cloud RDS v3: CreateManualBackup and ListBackups.
+//
+// Sources: the SDK's models (huaweicloud-sdk-go-v3 services/rds/v3/model
+// model_create_manual_backup_response.go, model_backup_info.go,
+// model_list_backups_response.go, model_backup_for_list.go @v0.1.207), the
+// API page https://support.huaweicloud.com/intl/en-us/api-rds/rds_09_0004.html
+// (mirror opentelekomcloud-docs/relational-database-service
+// api-ref/source/api_v3_recommended/backup_and_restoration/creating_a_manual_backup.rst@03eecfd0),
+// and the RDS error code table (https://support.huaweicloud.com/intl/en-us/api-rds/rds_10_0201.html,
+// mirror api-ref/source/appendix/error_codes.rst@03eecfd0); every code below
+// is answered with the status listed there. CreateManualBackup answers
+// {"backup":{...}} only: neither the SDK model nor the page has a job_id.
 
 // rdsTimeFormat is "yyyy-mm-ddThh:mm:ssZ" with Z a numeric offset (+0800).
 const rdsTimeFormat = "2006-01-02T15:04:05-0700"
@@ -44,7 +54,7 @@ func (e *Emulator) rdsCreateManualBackup(w http.ResponseWriter, r *http.Request,
 		return
 	}
 	in, ok := e.hwInstance(HuaweiRDS, c.project, req.InstanceID)
-	if !ok {
+	if !ok { // 404 DBS.200002
 		e.hwFail(w, c, http.StatusNotFound, "DBS.200002", "The DB instance does not exist.")
 		return
 	}
@@ -96,7 +106,13 @@ func rdsCheckCreate(body []byte, v *rdsCreateBody) (code, msg string) {
 	return "", ""
 }
 
-// rdsStateError answers a refused backup with the documented code.
+// rdsStateError answers a refused backup with the documented code and
+// status (rds_10_0201): 409 DBS.200047 busy, 409 DBS.201205 "Backup is in
+// progress, please wait.", 400 DBS.201014 "This operation is not allowed by
+// the DB instance status." (read replicas cannot be backed up, rds_09_0004
+// Constraints; the code is chosen from the table: the page names none),
+// 409 DBS.201201 "The object already exists." (the backup name must be
+// unique, rds_09_0004), 404 DBS.200002.
 func (e *Emulator) rdsStateError(w http.ResponseWriter, c *hwCall, st errState, in Instance) {
 	busy := "Another operation is being performed on the DB instance or the DB instance is faulty."
 	switch {
@@ -124,7 +140,7 @@ func (e *Emulator) rdsListBackups(w http.ResponseWriter, r *http.Request, c *hwC
 		return
 	}
 	in, ok := e.hwInstance(HuaweiRDS, c.project, q.Get("instance_id"))
-	if !ok {
+	if !ok { // 404 DBS.200002
 		e.hwFail(w, c, http.StatusNotFound, "DBS.200002", "The DB instance does not exist.")
 		return
 	}
@@ -132,11 +148,11 @@ func (e *Emulator) rdsListBackups(w http.ResponseWriter, r *http.Request, c *hwC
 		return b.Instance == in.ID && b.ProjectID == c.project && f.keep(b)
 	})
 	if f.status != "" {
-		bs = slices.DeleteFunc(bs, func(b Backup) bool { return rdsStatus(b) != f.status })
+		bs = slices.DeleteFunc(bs, func(b Backup) bool { return e.rdsStatus(b) != f.status })
 	}
 	out := []map[string]any{}
 	for i := len(bs) - 1 - f.offset; i >= 0 && len(out) < f.limit; i-- {
-		out = append(out, rdsBackupOf(bs[i], in))
+		out = append(out, e.rdsBackupOf(bs[i], in))
 	}
 	e.hwOK(w, c, map[string]any{"backups": out, "total_count": len(bs)})
 }
@@ -189,18 +205,25 @@ func rdsListFilter(q map[string][]string) (f rdsFilter, msg string) {
 	return f, ""
 }
 
-func rdsStatus(b Backup) string {
+// rdsStatus is b's status, one of BackupForListStatusEnum: BUILDING while it
+// runs, COMPLETED when done, or what SetHuaweiBackupStatus set (FAILED,
+// DELETING).
+func (e *Emulator) rdsStatus(b Backup) string {
+	if s := e.hwFinalStatus(b); s != "" {
+		return s
+	}
 	if b.Status == "done" {
 		return "COMPLETED"
 	}
 	return "BUILDING"
 }
 
-// rdsBackupOf renders b as a ListBackups entry.
-func rdsBackupOf(b Backup, in Instance) map[string]any {
+// rdsBackupOf renders b as a ListBackups entry (BackupForList; datastore
+// versions as in the page's examples: MySQL "8.0", SQL Server "2017_SE").
+func (e *Emulator) rdsBackupOf(b Backup, in Instance) map[string]any {
 	out := map[string]any{
 		"id": b.TaskID, "instance_id": b.Instance, "name": b.Name, "begin_time": b.StartedAt.UTC().Format(rdsTimeFormat),
-		"end_time": "", "status": rdsStatus(b), "type": "manual", "size": 0, "associated_with_ddm": false,
+		"end_time": "", "status": e.rdsStatus(b), "type": "manual", "size": 0, "associated_with_ddm": false,
 		"datastore": map[string]string{"type": in.Engine, "version": rdsEngineVersion[in.Engine]},
 	}
 	if len(b.Databases) > 0 {
@@ -210,8 +233,11 @@ func rdsBackupOf(b Backup, in Instance) map[string]any {
 		}
 		out["databases"] = dbs
 	}
-	if b.Status == "done" {
+	switch st := out["status"]; {
+	case st == "COMPLETED", st == "DELETING":
 		out["end_time"], out["size"] = b.DoneAt.UTC().Format(rdsTimeFormat), 2048
+	case st == "FAILED":
+		out["end_time"] = b.DoneAt.UTC().Format(rdsTimeFormat)
 	}
 	return out
 }

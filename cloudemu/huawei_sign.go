@@ -18,6 +18,16 @@ import (
 // Huawei Cloud API Gateway AK/SK signature, SDK-HMAC-SHA256, checked the way
 // the gateway does: from what the request says (the signed header list, the
 // X-Sdk-Date it carries), not from how one SDK builds it.
+//
+// Sources: the SDK's signer (huaweicloud-sdk-go-v3 core/auth/signer/signer.go@v0.1.207:
+// canonical request, string to sign, "SDK-HMAC-SHA256 Access=, SignedHeaders=,
+// Signature=", X-Sdk-Date in 20060102T150405Z); the API signing guide
+// (https://support.huaweicloud.com/intl/en-us/devg-apisign/api-sign-algorithm-002.html,
+// and .../devg-apisign/api-sign-exclude-header.html: "only X-Sdk-Date is
+// required" among the signed headers; .../devg-apisign/api-sign-0001.html:
+// x-sdk-date within 15 minutes of the server's time). Every failure is
+// answered 401 APIGW.0301 "Incorrect IAM authentication information: ..."
+// (api-sign-0001.html, and .../devg-apisign/api-sign-errorcode.html).
 
 const (
 	hwAlgorithm  = "SDK-HMAC-SHA256"
@@ -38,6 +48,11 @@ func (e *Emulator) verifyHuawei(r *http.Request, body []byte) string {
 	a, msg := parseHuaweiAuth(r.Header.Get("Authorization"))
 	if msg != "" {
 		return msg
+	}
+	if !slices.Contains(a.signedHeaders, "x-sdk-date") {
+		// The one header that must be signed (api-sign-exclude-header.html):
+		// unsigned, the date, and so the replay window, could be altered.
+		return "verify aksk signature fail, x-sdk-date is not among the SignedHeaders"
 	}
 	creds := e.opts.Huawei
 	if subtle.ConstantTimeCompare([]byte(a.access), []byte(creds.ID)) != 1 {

@@ -128,6 +128,7 @@ type hwResp struct {
 	status int
 	reqID  string
 	body   map[string]any
+	raw    []byte
 }
 
 func (r hwResp) code() string { s, _ := r.body["error_code"].(string); return s }
@@ -154,7 +155,10 @@ func (h *hwEnv) send(t *testing.T, s *hwSigner, method, path, body string, hdr m
 	defer resp.Body.Close()
 	out := hwResp{status: resp.StatusCode, reqID: resp.Header.Get("X-Request-Id"), body: map[string]any{}}
 	raw, _ := io.ReadAll(resp.Body)
-	if err := json.Unmarshal(raw, &out.body); err != nil {
+	out.raw = raw
+	if resp.StatusCode == http.StatusNoContent && len(raw) == 0 {
+		// ListBackupRecords: "204 No DCS instance backup record is found."
+	} else if err := json.Unmarshal(raw, &out.body); err != nil {
 		t.Fatalf("%s %s: answer %q is not JSON", method, path, raw)
 	}
 	if out.reqID == "" {

@@ -11,7 +11,10 @@
 // the dedupe marker the provider appends it stays within DCS's 128
 // (DCS.4098); format is rdb (default) or aof.
 // Single-node instances cannot be backed up (errkind.Unsupported); an
-// instance already backing up answers DCS.4096 (errkind.Busy).
+// instance already backing up answers DCS.4096 (errkind.Busy). The endpoint
+// comes from the SDK's region table (services/dcs/v2/region), which its
+// HUAWEICLOUD_SDK_REGION_DCS_<REGION> variable and regions file override,
+// as does BACKUPFN_HUAWEI_DCS_ENDPOINT.
 package huaweidcs
 
 import (
@@ -20,6 +23,7 @@ import (
 
 	dcs "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/dcs/v2"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/dcs/v2/model"
+	dcsregion "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/dcs/v2/region"
 
 	"github.com/backupfn/backupfn/core/errkind"
 	"github.com/backupfn/backupfn/providers"
@@ -33,6 +37,9 @@ const Scheme = "huawei-dcs"
 const maxRemark = 128
 
 var optionKeys = []string{"project_id", "remark", "format"}
+
+// service is DCS as the SDK names it, with its region table.
+var service = huaweicommon.Service{Scheme: Scheme, Name: "DCS", Regions: dcsregion.SafeValueOf}
 
 // Provider backs up DCS instances. Create it with New.
 type Provider struct {
@@ -57,10 +64,13 @@ func (p *Provider) StoresMarker() bool { return true }
 // Options lists the target option keys this provider knows.
 func (p *Provider) Options() []string { return append([]string(nil), optionKeys...) }
 
-// Validate checks t's options as the DCS API documents them.
+// Validate checks t's options as the DCS API documents them, and that its
+// region has an endpoint.
 func (p *Provider) Validate(t providers.Target) error {
-	_, err := request(t, providers.StartOptions{Marker: providers.SampleVars["marker"]})
-	return err
+	if _, err := request(t, providers.StartOptions{Marker: providers.SampleVars["marker"]}); err != nil {
+		return err
+	}
+	return huaweicommon.CheckRegion(p.cfg, service, t)
 }
 
 // request builds the CopyInstance request for t, or an InvalidArgument error.
@@ -133,16 +143,19 @@ func (p *Provider) client(ctx context.Context, t providers.Target) (*huaweicommo
 	if err := huaweicommon.Canceled(ctx); err != nil {
 		return nil, err
 	}
-	return huaweicommon.NewClient(ctx, p.cfg, t, Scheme, "dcs")
+	return huaweicommon.NewClient(ctx, p.cfg, t, service)
 }
 
-// statusOf maps a DCS backup status word to a providers.State. expired and
-// deleted backups did complete; their files are gone since.
+// statusOf maps a DCS backup status word (BackupRecordResponse.Status,
+// services/dcs/v2/model/model_backup_record_response.go@v0.1.207: waiting,
+// backuping, succeed, failed, expired, deleted) to a providers.State. An
+// expired or deleted backup has no file left to restore from, so it is not
+// done: Failed, with the word in Detail.
 func statusOf(word string) providers.State {
 	switch word {
-	case "succeed", "expired", "deleted":
+	case "succeed":
 		return providers.Done
-	case "failed":
+	case "failed", "expired", "deleted":
 		return providers.Failed
 	}
 	return providers.Running // waiting, backuping

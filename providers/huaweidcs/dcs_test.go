@@ -99,3 +99,26 @@ func TestUnknownKeyRedacted(t *testing.T) {
 		t.Fatalf("the gateway echoes the AK; the error must redact it: %v", err)
 	}
 }
+
+// TestExpiredBackup: a backup the cloud lists as expired, deleted or failed
+// is not done (BackupRecordResponseStatusEnum, services/dcs/v2/model@v0.1.207).
+func TestExpiredBackup(t *testing.T) {
+	for _, word := range []string{"expired", "deleted", "failed"} {
+		emu, p, _ := env(t, cloudemu.Options{BackupDuration: -1}, 0)
+		tg := parse(t, p, target(cloudemu.DCSInstance, ""))
+		s, err := p.StartBackup(context.Background(), tg, providers.StartOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st, err := p.Status(context.Background(), tg, s.TaskIDs[0]); err != nil || st.State != providers.Done {
+			t.Fatalf("Status = %+v, %v; want done first", st, err)
+		}
+		if !emu.SetHuaweiBackupStatus(cloudemu.HuaweiDCS, s.TaskIDs[0], word) {
+			t.Fatal("SetHuaweiBackupStatus refused")
+		}
+		st, err := p.Status(context.Background(), tg, s.TaskIDs[0])
+		if err != nil || st.State != providers.Failed || st.Detail != word {
+			t.Fatalf("Status of a %s backup = %+v, %v; want failed (%s)", word, st, err, word)
+		}
+	}
+}

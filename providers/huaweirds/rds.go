@@ -14,7 +14,15 @@
 // ambiguous failure FindStarted finds that backup instead). description is
 // at most 256 characters without any of >!<"&'=; databases (SQL Server and
 // PostgreSQL only) makes a partial backup. Read replicas cannot be backed up
-// (errkind.Unsupported).
+// (errkind.Unsupported). The endpoint comes from the SDK's region table
+// (services/rds/v3/region: eu-west-101 is rds.eu-west-101.myhuaweicloud.eu),
+// which its HUAWEICLOUD_SDK_REGION_RDS_<REGION> variable and regions file
+// override, as does BACKUPFN_HUAWEI_RDS_ENDPOINT.
+//
+// CreateManualBackup answers {"backup": {...}} only: neither the SDK's
+// CreateManualBackupResponse (services/rds/v3/model@v0.1.207) nor the API
+// reference (https://support.huaweicloud.com/intl/en-us/api-rds/rds_09_0004.html)
+// has a job_id, so the task ID is the backup ID.
 package huaweirds
 
 import (
@@ -22,6 +30,7 @@ import (
 	"time"
 
 	rds "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/rds/v3"
+	rdsregion "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/rds/v3/region"
 
 	"github.com/backupfn/backupfn/core/errkind"
 	"github.com/backupfn/backupfn/providers"
@@ -30,6 +39,9 @@ import (
 
 // Scheme is the target URL scheme of this provider.
 const Scheme = "huawei-rds"
+
+// service is RDS as the SDK names it, with its region table.
+var service = huaweicommon.Service{Scheme: Scheme, Name: "RDS", Regions: rdsregion.SafeValueOf}
 
 // Provider backs up RDS instances. Create it with New.
 type Provider struct {
@@ -59,10 +71,13 @@ func (p *Provider) RateLimit() (float64, int) { return 1, 60 }
 // Options lists the target option keys this provider knows.
 func (p *Provider) Options() []string { return append([]string(nil), optionKeys...) }
 
-// Validate checks t's options as the RDS API documents them.
+// Validate checks t's options as the RDS API documents them, and that its
+// region has an endpoint.
 func (p *Provider) Validate(t providers.Target) error {
-	_, err := request(t, providers.StartOptions{Marker: providers.SampleVars["marker"]}, p.now())
-	return err
+	if _, err := request(t, providers.StartOptions{Marker: providers.SampleVars["marker"]}, p.now()); err != nil {
+		return err
+	}
+	return huaweicommon.CheckRegion(p.cfg, service, t)
 }
 
 // StartBackup calls CreateManualBackup; the task ID is the backup ID.
@@ -98,16 +113,18 @@ func (p *Provider) client(ctx context.Context, t providers.Target) (*huaweicommo
 	if err := huaweicommon.Canceled(ctx); err != nil {
 		return nil, err
 	}
-	return huaweicommon.NewClient(ctx, p.cfg, t, Scheme, "rds")
+	return huaweicommon.NewClient(ctx, p.cfg, t, service)
 }
 
-// statusOf maps an RDS backup status word to a providers.State. A backup
-// being deleted had completed.
+// statusOf maps an RDS backup status word (BackupForList.Status,
+// services/rds/v3/model/model_backup_for_list.go@v0.1.207: BUILDING,
+// COMPLETED, FAILED, DELETING) to a providers.State. A backup being
+// deleted is no backup to restore from: Failed, with the word in Detail.
 func statusOf(word string) providers.State {
 	switch word {
-	case "COMPLETED", "DELETING":
+	case "COMPLETED":
 		return providers.Done
-	case "FAILED":
+	case "FAILED", "DELETING":
 		return providers.Failed
 	}
 	return providers.Running // BUILDING

@@ -2,6 +2,7 @@ package huaweirds_test
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -112,5 +113,25 @@ func TestDescriptionAndDatabases(t *testing.T) {
 	_, err := p.StartBackup(context.Background(), parse(t, p, target(cloudemu.RDSInstance, "&name=partial&databases=db1")), providers.StartOptions{})
 	if errkind.KindOf(err) != errkind.InvalidArgument || errkind.CodeOf(err) != "DBS.201207" {
 		t.Fatalf("databases on MySQL: %v, want InvalidArgument DBS.201207 from the cloud", err)
+	}
+}
+
+// TestFailedAndDeletingBackups: FAILED and DELETING are not done
+// (BackupForListStatusEnum, services/rds/v3/model@v0.1.207).
+func TestFailedAndDeletingBackups(t *testing.T) {
+	for i, word := range []string{"FAILED", "DELETING"} {
+		emu, p := env(t)
+		tg := parse(t, p, target(cloudemu.RDSInstance, fmt.Sprintf("&name=nightly-%d", i)))
+		s, err := p.StartBackup(context.Background(), tg, providers.StartOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !emu.SetHuaweiBackupStatus(cloudemu.HuaweiRDS, s.TaskIDs[0], word) {
+			t.Fatal("SetHuaweiBackupStatus refused")
+		}
+		st, err := p.Status(context.Background(), tg, s.TaskIDs[0])
+		if err != nil || st.State != providers.Failed || st.Detail != word || st.Progress != 0 {
+			t.Fatalf("Status of a %s backup = %+v, %v; want failed (%s)", word, st, err, word)
+		}
 	}
 }

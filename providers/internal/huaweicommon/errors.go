@@ -12,24 +12,30 @@ import (
 	"github.com/backupfn/backupfn/providers"
 )
 
-// GatewayKinds are the API Gateway (APIG) codes every Huawei Cloud API may
-// answer with, before the service sees the request.
+// GatewayKinds are the API Gateway (APIGW) codes every Huawei Cloud API may
+// answer with before the service sees the request. Source: API Gateway
+// error codes, https://support.huaweicloud.com/intl/en-us/devg-apisign/api-sign-errorcode.html
+// (0101 404, 0201 400/413 seen there) and the IAM authentication FAQ,
+// https://support.huaweicloud.com/intl/en-us/devg-apisign/api-sign-0001.html
+// (0301: signature, AK, token). 0302, 0307, 0310 and 0802 come from the
+// first research and could not be checked against the page here (only its
+// beginning is stored). Any 5xx answer is Unknown whatever its code (Kind).
 var GatewayKinds = map[string]errkind.Kind{
 	"APIGW.0101": errkind.NotFound,         // the API does not exist or is not published (404)
-	"APIGW.0201": errkind.Unavailable,      // backend unavailable (502): not reached
-	"APIGW.0202": errkind.Unknown,          // backend timeout (504): may have been applied
-	"APIGW.0301": errkind.Unauthenticated,  // incorrect IAM authentication: signature, AK, token, date (401)
+	"APIGW.0201": errkind.InvalidArgument,  // API request error (400), request entity too large (413); 5xx forms are Unknown
+	"APIGW.0301": errkind.Unauthenticated,  // incorrect IAM authentication information: signature, AK, token, date (401)
 	"APIGW.0302": errkind.PermissionDenied, // the IAM user may not call this API (403)
 	"APIGW.0307": errkind.Unauthenticated,  // the token must be refreshed (401)
-	"APIGW.0308": errkind.Throttled,        // throttling threshold reached (429)
+	"APIGW.0308": errkind.Throttled,        // the throttling threshold has been reached (429)
 	"APIGW.0310": errkind.PermissionDenied, // the project is unavailable (403)
-	"APIGW.0602": errkind.InvalidArgument,  // bad request (400)
-	"APIGW.0613": errkind.Unavailable,      // IAM unavailable (503): not authenticated yet
 	"APIGW.0802": errkind.PermissionDenied, // the IAM user is forbidden in this region (403)
 }
 
 // Table maps error codes to kinds: exact codes first, then the longest
-// matching prefix (for code families), then the HTTP status.
+// matching prefix (for code families), then the HTTP status. Whatever the
+// code, a 5xx answer is Unknown: a server-side failure does not prove that
+// nothing was applied, so the caller must look the backup up before any
+// second call.
 type Table struct {
 	Codes    map[string]errkind.Kind
 	Prefixes map[string]errkind.Kind
@@ -37,6 +43,9 @@ type Table struct {
 
 // Kind classifies a service error code and its HTTP status.
 func (tb Table) Kind(code string, status int) errkind.Kind {
+	if status >= 500 {
+		return errkind.Unknown
+	}
 	if k, ok := tb.Codes[code]; ok {
 		return k
 	}
@@ -55,24 +64,24 @@ func (tb Table) Kind(code string, status int) errkind.Kind {
 	return statusKind(status)
 }
 
-// statusKind is the fallback for codes no table knows. A 500 with an unknown
-// code is Unknown: the request may have been applied.
+// statusKind is the fallback for codes no table knows.
 func statusKind(status int) errkind.Kind {
-	switch status {
-	case http.StatusBadRequest, http.StatusUnprocessableEntity, http.StatusRequestEntityTooLarge:
+	switch {
+	case status >= 500:
+		return errkind.Unknown // the request may have been applied
+	case status == http.StatusBadRequest, status == http.StatusUnprocessableEntity,
+		status == http.StatusRequestEntityTooLarge, status == http.StatusRequestURITooLong:
 		return errkind.InvalidArgument
-	case http.StatusUnauthorized:
+	case status == http.StatusUnauthorized:
 		return errkind.Unauthenticated
-	case http.StatusForbidden:
+	case status == http.StatusForbidden:
 		return errkind.PermissionDenied
-	case http.StatusNotFound:
+	case status == http.StatusNotFound:
 		return errkind.NotFound
-	case http.StatusConflict:
+	case status == http.StatusConflict:
 		return errkind.Busy
-	case http.StatusTooManyRequests:
+	case status == http.StatusTooManyRequests:
 		return errkind.Throttled
-	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		return errkind.Unavailable
 	}
 	return errkind.Unknown
 }
