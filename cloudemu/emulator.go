@@ -67,6 +67,9 @@ type Options struct {
 	Seed uint64
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// HuaweiRDSNoJobID makes CreateManualBackup answer as the SDK's model
+	// reads it (no job_id) instead of as the API page documents it.
+	HuaweiRDSNoJobID bool
 }
 
 // Default accounts. They are test credentials of the emulator only.

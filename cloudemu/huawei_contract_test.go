@@ -185,15 +185,45 @@ func TestHuaweiDCSContract(t *testing.T) {
 	}
 }
 
+// rdsCreateDoc is CreateManualBackup's answer as the two official sources
+// together define it: the SDK's model (services/rds/v3/model
+// model_create_manual_backup_response.go@v0.1.207: "backup") and the zh-cn
+// API page (https://support.huaweicloud.com/api-rds/rds_09_0004.html table 4:
+// "job_id", a String).
+type rdsCreateDoc struct {
+	Backup *rdsmodel.BackupInfo `json:"backup,omitempty"`
+	JobID  *string              `json:"job_id,omitempty"`
+}
+
+// TestHuaweiRDSJobID: the emulator answers job_id as the API page does, or
+// leaves it out as the SDK's model reads the answer; the SDK model decodes
+// both (it ignores job_id), strict decoding shows nothing else is added.
+func TestHuaweiRDSJobID(t *testing.T) {
+	for _, noJob := range []bool{false, true} {
+		h := newHW(t, cloudemu.Options{BackupDuration: -1, HuaweiRDSNoJobID: noJob})
+		r := h.send(t, h.signer(), http.MethodPost, rdsPath, rdsBody(cloudemu.RDSInstance, "nightly-job", ""), nil)
+		var doc rdsCreateDoc
+		decodeStrict(t, "CreateManualBackup", r, &doc)
+		switch {
+		case r.status != 200 || doc.Backup == nil:
+			t.Fatalf("CreateManualBackup: %d %s", r.status, r.raw)
+		case noJob && doc.JobID != nil:
+			t.Fatalf("HuaweiRDSNoJobID: the answer has job_id: %s", r.raw)
+		case !noJob && (doc.JobID == nil || !regexp.MustCompile(`^[0-9a-f]{32}$`).MatchString(*doc.JobID)):
+			t.Fatalf("job_id missing or not 32 hex digits: %s", r.raw)
+		}
+	}
+}
+
 // TestHuaweiRDSContract: CreateManualBackup and ListBackups answers are the
-// SDK's models; no job_id (neither the SDK model nor rds_09_0004 has one).
+// SDK's models, with the page's job_id beside "backup" (rdsCreateDoc).
 func TestHuaweiRDSContract(t *testing.T) {
 	h := newHW(t, cloudemu.Options{BackupDuration: -1})
 	s := h.signer()
 	var ids []string
 	for i, status := range []string{"FAILED", "DELETING", ""} {
 		r := h.send(t, s, http.MethodPost, rdsPath, rdsBody(cloudemu.RDSInstance, fmt.Sprintf("nightly-%d", i), `,"description":"manual backup"`), nil)
-		var out rdsmodel.CreateManualBackupResponse
+		var out rdsCreateDoc
 		decodeStrict(t, "CreateManualBackup", r, &out)
 		b := out.Backup
 		if r.status != 200 || b == nil || !rdsBackupID.MatchString(b.Id) || b.Status.Value() != "BUILDING" || b.Type.Value() != "manual" {

@@ -3,6 +3,7 @@ package cloudemu
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"regexp"
 	"slices"
@@ -22,7 +23,11 @@ import (
 // and the RDS error code table (https://support.huaweicloud.com/intl/en-us/api-rds/rds_10_0201.html,
 // mirror api-ref/source/appendix/error_codes.rst@03eecfd0); every code below
 // is answered with the status listed there. CreateManualBackup answers
-// {"backup":{...}} only: neither the SDK model nor the page has a job_id.
+// {"backup":{...},"job_id":"..."}: the zh-cn page
+// (https://support.huaweicloud.com/api-rds/rds_09_0004.html, table 4 and its
+// response example, job_id "ff80808157127d9301571bf8160c001d") documents
+// job_id beside backup, the SDK's CreateManualBackupResponse does not have it
+// (the SDK ignores it); Options.HuaweiRDSNoJobID answers the SDK's reading.
 
 // rdsTimeFormat is "yyyy-mm-ddThh:mm:ssZ" with Z a numeric offset (+0800).
 const rdsTimeFormat = "2006-01-02T15:04:05-0700"
@@ -81,7 +86,11 @@ func (e *Emulator) rdsCreateManualBackup(w http.ResponseWriter, r *http.Request,
 	if len(req.Databases) > 0 {
 		out["databases"] = req.Databases
 	}
-	e.hwOK(w, c, map[string]any{"backup": out})
+	answer := map[string]any{"backup": out}
+	if !e.opts.HuaweiRDSNoJobID {
+		answer["job_id"] = fmt.Sprintf("%032x", e.hwJobID())
+	}
+	e.hwOK(w, c, answer)
 }
 
 // rdsCheckCreate decodes and checks a CreateManualBackup body; code is ""
@@ -243,3 +252,11 @@ func (e *Emulator) rdsBackupOf(b Backup, in Instance) map[string]any {
 }
 
 var rdsEngineVersion = map[string]string{"MySQL": "8.0", "PostgreSQL": "14", "SQLServer": "2019_SE"}
+
+// hwJobID is a new job number (job IDs are 32 lower-case hex digits, as in
+// the page's example).
+func (e *Emulator) hwJobID() uint64 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.rng.Uint64()
+}

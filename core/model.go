@@ -72,6 +72,7 @@ type Result struct {
 	Instance   string     `json:"instance"`
 	Status     Status     `json:"status"`
 	TaskIDs    []string   `json:"task_ids"`
+	JobIDs     []string   `json:"job_ids,omitempty"` // the cloud's job IDs beside the task IDs (Huawei RDS job_id)
 	RequestID  string     `json:"request_id"`
 	Error      *ErrorInfo `json:"error"`
 	Attempts   int        `json:"attempts"`

@@ -45,7 +45,7 @@ func (s *Service) startOnce(ctx, startBy context.Context, p providers.Provider, 
 	case err != nil:
 		res = failed(res, err)
 	default:
-		res.Status, res.TaskIDs, res.RequestID = StatusStarted, st.TaskIDs, st.RequestID
+		res.Status, res.TaskIDs, res.JobIDs, res.RequestID = StatusStarted, st.TaskIDs, st.JobIDs, st.RequestID
 		if attempts == 0 { // found before any call: an earlier delivery started it
 			res.Status = StatusAlreadyStarted
 		}

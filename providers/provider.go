@@ -44,8 +44,12 @@ type StartOptions struct {
 
 // Started is the result of a backup call.
 type Started struct {
-	TaskIDs   []string // one or more task/backup/job IDs
-	RequestID string   // the cloud's request ID
+	TaskIDs []string // one or more task/backup/job IDs
+	// JobIDs are the cloud's IDs for the job that makes the backup, where
+	// its create answer gives one beside the backup's own ID (Huawei RDS
+	// job_id); reported, never needed by Status.
+	JobIDs    []string
+	RequestID string // the cloud's request ID
 }
 
 // State is a task's coarse state.

@@ -19,10 +19,14 @@
 // which its HUAWEICLOUD_SDK_REGION_RDS_<REGION> variable and regions file
 // override, as does BACKUPFN_HUAWEI_RDS_ENDPOINT.
 //
-// CreateManualBackup answers {"backup": {...}} only: neither the SDK's
-// CreateManualBackupResponse (services/rds/v3/model@v0.1.207) nor the API
-// reference (https://support.huaweicloud.com/intl/en-us/api-rds/rds_09_0004.html)
-// has a job_id, so the task ID is the backup ID.
+// The task ID is the backup ID (backup.id), which ListBackups reads. The two
+// official sources disagree on what else CreateManualBackup answers: the
+// SDK's CreateManualBackupResponse (services/rds/v3/model@v0.1.207) has only
+// "backup", while the API reference page rds_09_0004 (zh-cn,
+// https://support.huaweicloud.com/api-rds/rds_09_0004.html, table 4 and the
+// response example) documents "job_id" beside it. StartBackup decodes with
+// the SDK's request definition and a response type that adds job_id, so it
+// works with either answer and reports a job_id as Started.JobIDs.
 package huaweirds
 
 import (
@@ -30,6 +34,7 @@ import (
 	"time"
 
 	rds "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/rds/v3"
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/rds/v3/model"
 	rdsregion "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/rds/v3/region"
 
 	"github.com/backupfn/backupfn/core/errkind"
@@ -91,7 +96,7 @@ func (p *Provider) StartBackup(ctx context.Context, t providers.Target, o provid
 		return providers.Started{}, err
 	}
 	defer c.Close()
-	resp, err := rds.NewRdsClient(c.HC).CreateManualBackup(req)
+	resp, err := createManualBackup(c, req)
 	if err != nil {
 		return providers.Started{}, c.Error(ctx, err, errorTable, "CreateManualBackup")
 	}
@@ -99,7 +104,33 @@ func (p *Provider) StartBackup(ctx context.Context, t providers.Target, o provid
 		return providers.Started{}, &errkind.Error{Kind: errkind.Unknown, RequestID: c.RequestID(),
 			Message: "CreateManualBackup: the answer carries no backup.id"}
 	}
-	return providers.Started{TaskIDs: []string{resp.Backup.Id}, RequestID: c.RequestID()}, nil
+	s := providers.Started{TaskIDs: []string{resp.Backup.Id}, RequestID: c.RequestID()}
+	if resp.JobID != nil && *resp.JobID != "" {
+		s.JobIDs = []string{*resp.JobID}
+	}
+	return s, nil
+}
+
+// createManualBackupResponse is the SDK's CreateManualBackupResponse plus
+// the job_id that the API reference documents beside "backup" (see the
+// package comment). The SDK fills HttpStatusCode by name.
+type createManualBackupResponse struct {
+	Backup         *model.BackupInfo `json:"backup,omitempty"`
+	JobID          *string           `json:"job_id,omitempty"`
+	HttpStatusCode int               `json:"-"`
+}
+
+// createManualBackup is RdsClient.CreateManualBackup with the response type
+// above: the SDK's own request definition (method, path, body, headers),
+// only its Response replaced.
+func createManualBackup(c *huaweicommon.Client, req *model.CreateManualBackupRequest) (*createManualBackupResponse, error) {
+	def := rds.GenReqDefForCreateManualBackup()
+	def.Response = new(createManualBackupResponse)
+	resp, err := c.HC.Sync(req, def)
+	if err != nil {
+		return nil, err
+	}
+	return resp.(*createManualBackupResponse), nil
 }
 
 // client checks the options and ctx, then builds this call's SDK client.

@@ -135,3 +135,21 @@ func TestFailedAndDeletingBackups(t *testing.T) {
 		}
 	}
 }
+
+// TestJobIDReported: the emulator answers job_id as the API page documents
+// it; StartBackup reports it beside the backup ID, which stays the task ID
+// that Status reads.
+func TestJobIDReported(t *testing.T) {
+	_, p := env(t)
+	tg := parse(t, p, target(cloudemu.RDSInstance, "&name=nightly-job"))
+	s, err := p.StartBackup(context.Background(), tg, providers.StartOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.TaskIDs) != 1 || len(s.JobIDs) != 1 || len(s.JobIDs[0]) != 32 || s.JobIDs[0] == s.TaskIDs[0] {
+		t.Fatalf("Started = %+v; want one backup ID and one 32-digit job ID", s)
+	}
+	if st, err := p.Status(context.Background(), tg, s.TaskIDs[0]); err != nil || st.State != providers.Done {
+		t.Fatalf("Status(backup ID) = %+v, %v", st, err)
+	}
+}
