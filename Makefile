@@ -24,10 +24,15 @@ fuzz:
 build:
 	$(BUILD) -o bin/backupfn ./cmd/backupfn
 
-## lint: gofmt and go vet
+## lint: gofmt, go vet, go.mod tidy, staticcheck (installed at STATICCHECK_VERSION when missing)
+STATICCHECK_VERSION ?= 2026.2.2
+STATICCHECK ?= $(shell command -v staticcheck 2>/dev/null || echo "$$($(GO) env GOPATH)/bin/staticcheck")
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) mod tidy -diff
+	@[ -x "$(STATICCHECK)" ] || GOFLAGS= $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	$(STATICCHECK) ./...
 
 ## dist: the function packages (reproducible zips with run bits) for each platform
 dist:

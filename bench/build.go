@@ -126,13 +126,6 @@ func HostBin(fns []Function, name string) (string, bool) {
 	return "", false
 }
 
-func goList(ctx context.Context, root string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, "go", append([]string{"list"}, args...)...)
-	cmd.Dir = root
-	out, err := cmd.Output()
-	return strings.TrimSpace(string(out)), err
-}
-
 func fileSize(path string) int64 {
 	st, err := os.Stat(path)
 	if err != nil {

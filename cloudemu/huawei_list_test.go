@@ -17,9 +17,16 @@ import (
 
 func (h *hwEnv) rdsClient() *rds.RdsClient {
 	c := h.emu.Credentials("huawei")
-	cred := basic.NewCredentialsBuilder().WithAk(c.ID).WithSk(c.Secret).WithProjectId(cloudemu.HuaweiProject).Build()
-	return rds.NewRdsClient(core.NewHcHttpClientBuilder().WithEndpoints([]string{h.url}).
-		WithCredential(cred).WithHttpConfig(config.DefaultHttpConfig()).Build())
+	cred, err := basic.NewCredentialsBuilder().WithAk(c.ID).WithSk(c.Secret).WithProjectId(cloudemu.HuaweiProject).SafeBuild()
+	if err != nil {
+		panic(err)
+	}
+	hc, err := core.NewHcHttpClientBuilder().WithEndpoints([]string{h.url}).
+		WithCredential(cred).WithHttpConfig(config.DefaultHttpConfig()).SafeBuild()
+	if err != nil {
+		panic(err)
+	}
+	return rds.NewRdsClient(hc)
 }
 
 // TestHuaweiDCSRecords: ListBackupRecords shows the SDK-started backups,

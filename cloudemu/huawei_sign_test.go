@@ -46,14 +46,21 @@ func (f rtFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r)
 // dcsClient is the official SDK's DCS client; rt (optional) sees every
 // request after the SDK signed it.
 func (h *hwEnv) dcsClient(ak, sk, token string, rt http.RoundTripper) *dcs.DcsClient {
-	cred := basic.NewCredentialsBuilder().WithAk(ak).WithSk(sk).
-		WithProjectId(cloudemu.HuaweiProject).WithSecurityToken(token).Build()
+	cred, err := basic.NewCredentialsBuilder().WithAk(ak).WithSk(sk).
+		WithProjectId(cloudemu.HuaweiProject).WithSecurityToken(token).SafeBuild()
+	if err != nil {
+		panic(err)
+	}
 	cfg := config.DefaultHttpConfig()
 	if rt != nil {
 		cfg = cfg.WithHttpRoundTripper(rt)
 	}
-	return dcs.NewDcsClient(core.NewHcHttpClientBuilder().WithEndpoints([]string{h.url}).
-		WithCredential(cred).WithHttpConfig(cfg).Build())
+	hc, err := core.NewHcHttpClientBuilder().WithEndpoints([]string{h.url}).
+		WithCredential(cred).WithHttpConfig(cfg).SafeBuild()
+	if err != nil {
+		panic(err)
+	}
+	return dcs.NewDcsClient(hc)
 }
 
 // sdkCode returns the service error code of an SDK error, or fails.

@@ -198,7 +198,7 @@ func TestUnknownSchemeFails(t *testing.T) {
 func TestMarkerIsStable(t *testing.T) {
 	a, _ := providers.ParseUnchecked(fourClouds[0])
 	b, _ := providers.ParseUnchecked(fourClouds[1])
-	if core.Marker("k", a) != core.Marker("k", a) || core.Marker("k", a) == core.Marker("k", b) || core.Marker("k", a) == core.Marker("j", a) {
+	if m1, m2 := core.Marker("k", a), core.Marker("k", a); m1 != m2 || m1 == core.Marker("k", b) || m1 == core.Marker("j", a) {
 		t.Fatal("markers must be equal for equal (key, target) and differ otherwise")
 	}
 	if m := core.Marker("k", a); len(m) != 13 || m[0] != 'm' {

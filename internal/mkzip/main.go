@@ -88,7 +88,7 @@ func run(out string, list bool, args []string) error {
 		return nil
 	}
 	if out == "" || len(args) == 0 {
-		return fmt.Errorf("usage: mkzip -o OUT.zip NAME=PATH:MODE...")
+		return fmt.Errorf("usage: mkzip -o OUT.zip NAME=PATH:MODE [NAME=PATH:MODE ...]")
 	}
 	var entries []Entry
 	for _, a := range args {
