@@ -15,11 +15,17 @@ import (
 	"time"
 )
 
-// tcParams decodes a JSON body (POST) or the query/form (GET, form POST).
-// Numbers stay json.Number; list items of a form arrive as Name.N.
-func tcParams(r *http.Request, body []byte) (map[string]any, *tcErr) {
+// tcParams decodes the action's parameters: a JSON body (a v3 POST), the
+// query (a v3 GET), or the v1 parameters without the common ones (Action,
+// Version, Region, Timestamp, Nonce, SecretId, Signature, SignatureMethod,
+// Token, Language, RequestClient: the common request parameters of
+// https://cloud.tencent.com/document/api/239/20005 and the SDK's
+// common/http/request.go CompleteCommonParams and common/sign.go
+// signRequest). Numbers stay json.Number; list items of a query or form
+// arrive as Name.N.
+func tcParams(r *http.Request, body []byte, v1 url.Values) (map[string]any, *tcErr) {
 	p := map[string]any{}
-	if r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+	if v1 == nil && r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
 		if len(body) == 0 {
 			return p, nil
 		}
@@ -30,13 +36,14 @@ func tcParams(r *http.Request, body []byte) (map[string]any, *tcErr) {
 		}
 		return p, nil
 	}
-	vals := r.URL.Query()
-	if r.Method == http.MethodPost {
-		vals, _ = url.ParseQuery(string(body))
+	vals := v1
+	if vals == nil {
+		vals = r.URL.Query()
 	}
 	for k, v := range vals {
 		switch k {
-		case "Action", "Version", "Region", "Timestamp", "Nonce", "RequestClient", "Language", "Token":
+		case "Action", "Version", "Region", "Timestamp", "Nonce", "RequestClient", "Language", "Token",
+			"SecretId", "Signature", "SignatureMethod":
 		default:
 			p[k] = v[0]
 		}
@@ -134,12 +141,15 @@ func tcRequestID() string {
 	return fmt.Sprintf("%08x-%04x-4%03x-%04x-%012x", a>>32, a>>16&0xffff, a&0xfff, b>>48&0x3fff|0x8000, b&0xffffffffffff)
 }
 
-// tcBackupStatus is a backup's Status: 1 in a flow, 2 done.
-func tcBackupStatus(b Backup) string {
+// tcBackupStatus is a backup's Status in DescribeInstanceBackups: 1 while in
+// its flow ("备份在流程中" / "备份被其它流程锁定"), 2 done ("备份正常")
+// (tencentcloud-sdk-go tencentcloud/redis/v20180412/models.go@144f6c8d
+// DescribeInstanceBackupsRequestParams.Status, RedisBackupSet.Status).
+func tcBackupStatus(b Backup) int {
 	if b.Status == "done" {
-		return "2"
+		return 2
 	}
-	return "1"
+	return 1
 }
 
 func tcTime(t time.Time) string { return t.In(tcCST).Format(tcLayout) }

@@ -15,13 +15,15 @@
 // Task IDs are the integer TaskId of the backup flow; Status reads it with
 // DescribeTaskInfo. Errors are classified by the table in errors.go: a locked
 // instance is Busy, a missing one (also: a known instance in another region)
-// NotFound, throttling Throttled, InternalError Unavailable.
+// NotFound, throttling Throttled, a server-side failure (InternalError*,
+// FailedOperation.SystemError, FailedOperation.CommitFlowError) Unknown.
 package tencentredis
 
 import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -151,15 +153,32 @@ func (p *Provider) StartBackup(ctx context.Context, t providers.Target, o provid
 	return providers.Started{TaskIDs: []string{string(out.TaskId)}, RequestID: rid}, nil
 }
 
-// Status reads a task with DescribeTaskInfo: preparing and running are
-// Running, succeed is Done, failed and error are Failed.
+// Status reads a task with DescribeTaskInfo. Its Status words are
+// (tencentcloud-sdk-go tencentcloud/redis/v20180412/models.go@144f6c8d
+// DescribeTaskInfoResponseParams): preparing (待执行) and running (执行中)
+// are Running, succeed is Done, failed and error (执行出错; "Error" on the
+// English page https://tencentcloud.com/document/product/239/32064) are
+// Failed, with TaskMessage ("执行错误时显示错误信息") in Detail. Any other
+// word, or none, is an Unknown error naming it rather than Running: a word
+// backupfn does not know could as well mean done or failed, and polling it
+// as running would never end.
+//
+// An unknown TaskId: DescribeTaskInfo documents only
+// FailedOperation.SystemError, InvalidParameter.InvalidParameter ("业务参数
+// 错误。") and InvalidParameter.PermissionDenied (client.go@144f6c8d). The
+// TaskId is the only parameter, checked to be an integer here, so
+// InvalidParameter.InvalidParameter means it names no task: NotFound.
 func (p *Provider) Status(ctx context.Context, t providers.Target, taskID string) (providers.TaskStatus, error) {
 	id, err := strconv.ParseUint(taskID, 10, 64)
 	if err != nil {
 		return providers.TaskStatus{}, providers.Invalid(t, "task ID %q is not a Tencent Cloud TaskId (an integer)", taskID)
 	}
-	var out struct{ Status, InstanceId string }
+	var out struct{ Status, InstanceId, TaskMessage string }
 	rid, err := p.call(ctx, t, actTaskInfo, map[string]any{"TaskId": id}, &out)
+	if e := (*errkind.Error)(nil); errors.As(err, &e) && e.Code == "InvalidParameter.InvalidParameter" {
+		e.Kind = errkind.NotFound
+		e.Message += fmt.Sprintf(" (task %s)", taskID)
+	}
 	if err != nil {
 		return providers.TaskStatus{}, err
 	}
@@ -167,12 +186,20 @@ func (p *Provider) Status(ctx context.Context, t providers.Target, taskID string
 		return providers.TaskStatus{}, &errkind.Error{Kind: errkind.NotFound, RequestID: rid,
 			Message: fmt.Sprintf("%s: task %s belongs to another instance", actTaskInfo, taskID)}
 	}
-	st := providers.TaskStatus{State: providers.Running, Detail: out.Status, RequestID: rid}
+	st := providers.TaskStatus{Detail: out.Status, RequestID: rid}
 	switch strings.ToLower(out.Status) {
+	case "preparing", "running":
+		st.State = providers.Running
 	case "succeed":
 		st.State, st.Progress = providers.Done, 100
 	case "failed", "error":
 		st.State = providers.Failed
+		if out.TaskMessage != "" {
+			st.Detail += ": " + out.TaskMessage
+		}
+	default:
+		return providers.TaskStatus{}, &errkind.Error{Kind: errkind.Unknown, RequestID: rid,
+			Message: fmt.Sprintf("%s: task %s has the status %q, which is none of preparing, running, succeed, failed, error; its state is unknown", actTaskInfo, taskID, out.Status)}
 	}
 	return st, nil
 }

@@ -2,6 +2,7 @@ package tencentredis_test
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -122,7 +123,14 @@ func TestErrorTable(t *testing.T) {
 	for code, want := range map[string]errkind.Kind{
 		"ResourceUnavailable.InstanceLockedError": errkind.Busy,
 		"RequestLimitExceeded.UinLimitExceeded":   errkind.Throttled,
-		"InternalError.DbOperationFailed":         errkind.Unavailable,
+		"InternalError.DbOperationFailed":         errkind.Unknown,
+		"InternalError.InternalError":             errkind.Unknown,
+		"InternalError":                           errkind.Unknown,
+		"FailedOperation.SystemError":             errkind.Unknown,
+		"FailedOperation.CommitFlowError":         errkind.Unknown,
+		"InvalidParameter.PermissionDenied":       errkind.PermissionDenied,
+		"ResourceUnavailable.InstanceStateError":  errkind.Busy,
+		"AuthFailure.InvalidAuthorization":        errkind.Unauthenticated,
 		"AuthFailure.SignatureExpire":             errkind.Unauthenticated,
 		"AuthFailure.UnauthorizedOperation":       errkind.PermissionDenied,
 		"UnauthorizedOperation.NoCAMAuthed":       errkind.PermissionDenied,
@@ -150,5 +158,55 @@ func TestRemarkOverride(t *testing.T) {
 	}
 	if bs := emu.Backups(); len(bs) != 1 || bs[0].Remark != "before {migration} 42 bfn:m1234567890ab" {
 		t.Fatalf("backups = %+v, want the override remark with the marker", bs)
+	}
+}
+
+// FindStarted pairs each marked manual backup with its own flow while the
+// nightly automatic backups (BackupType "1" / "systemBackupInstance", flow
+// FLOW_AUTOBACKUP "017") run around it, whichever documented reading of
+// BackupType and TaskType the cloud answers with.
+func TestFindStartedAmongAutomaticBackups(t *testing.T) {
+	for _, r := range []cloudemu.TencentReadings{{}, {BackupTypeWords: true}, {TaskTypeNames: true}, {BackupTypeWords: true, TaskTypeNames: true}} {
+		t.Run(fmt.Sprintf("words=%v,names=%v", r.BackupTypeWords, r.TaskTypeNames), func(t *testing.T) {
+			p, emu := newProvider(t, cloudemu.Options{BackupDuration: -1}, 5*time.Second)
+			emu.SetTencentReadings(r)
+			tg := target(t, p, base+cloudemu.TencentInstance+"?remark=nightly")
+			ctx, since := context.Background(), time.Now()
+			var want []string
+			for i, m := range []string{"", "m1234567890ab", "", "m0000000000cc", "m1234567890ab", ""} {
+				if m == "" {
+					if _, err := emu.TencentAutoBackup("ap-guangzhou", cloudemu.TencentInstance); err != nil {
+						t.Fatal(err)
+					}
+					continue
+				}
+				s, err := p.StartBackup(ctx, tg, providers.StartOptions{Marker: m})
+				if err != nil {
+					t.Fatalf("backup %d: %v", i, err)
+				}
+				if m == "m1234567890ab" {
+					want = append(want, s.TaskIDs[0])
+				}
+			}
+			got, ok, err := p.FindStarted(ctx, tg, "m1234567890ab", since)
+			if err != nil || !ok || strings.Join(got.TaskIDs, ",") != strings.Join(want, ",") {
+				t.Fatalf("FindStarted = %+v, %v, %v; want tasks %v", got, ok, err, want)
+			}
+			for _, id := range got.TaskIDs {
+				if st, err := p.Status(ctx, tg, id); err != nil || st.State != providers.Done {
+					t.Fatalf("Status(%s) = %+v, %v; want done", id, st, err)
+				}
+			}
+		})
+	}
+}
+
+// An unknown TaskId: the emulator answers InvalidParameter.InvalidParameter,
+// the code DescribeTaskInfo documents; Status reads it as NotFound.
+func TestStatusOfUnknownTask(t *testing.T) {
+	p, _ := newProvider(t, cloudemu.Options{}, 5*time.Second)
+	_, err := p.Status(context.Background(), target(t, p, base+cloudemu.TencentInstance), "999999")
+	if errkind.KindOf(err) != errkind.NotFound || errkind.CodeOf(err) != "InvalidParameter.InvalidParameter" {
+		t.Fatalf("Status of an unknown task: %v, want NotFound (InvalidParameter.InvalidParameter)", err)
 	}
 }
