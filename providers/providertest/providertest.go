@@ -96,12 +96,16 @@ func Run(t *testing.T, h Harness) {
 	t.Run("WrongSecret", func(t *testing.T) { h.testWrongSecret(t) })
 	t.Run("MissingCredentials", func(t *testing.T) { h.testMissingCredentials(t) })
 	t.Run("Throttled", func(t *testing.T) { h.testFault(t, cloudemu.FaultThrottle, errkind.Throttled, 0) })
-	t.Run("ServerError", func(t *testing.T) { h.testFault(t, cloudemu.FaultServer, errkind.Unavailable, 0) })
+	// A server-side internal error does not prove that nothing was applied:
+	// it is ambiguous (Unknown), so core looks for the backup before calling
+	// again.
+	t.Run("ServerError", func(t *testing.T) { h.testFault(t, cloudemu.FaultServer, errkind.Unknown, 0) })
 	t.Run("ConnectionReset", func(t *testing.T) { h.testFault(t, cloudemu.FaultReset, errkind.Unknown, 0) })
 	t.Run("ResponseLost", func(t *testing.T) { h.testFault(t, cloudemu.FaultLost, errkind.Unknown, 1) })
 	t.Run("Canceled", func(t *testing.T) { h.testCanceled(t) })
 	t.Run("STSToken", func(t *testing.T) { h.testSTS(t) })
 	t.Run("FindStarted", func(t *testing.T) { h.testFindStarted(t) })
+	t.Run("FindStartedAfterLostAnswer", func(t *testing.T) { h.testFindAfterLost(t) })
 }
 
 func (h Harness) testStart(t *testing.T) {
@@ -316,5 +320,41 @@ func (h Harness) testFindStarted(t *testing.T) {
 	}
 	if _, ok, err := p.FindStarted(ctx, tg, "m1234567890ab", time.Now().Add(time.Minute)); err != nil || ok {
 		t.Fatalf("FindStarted after the backup's start time = %v, %v; want none", ok, err)
+	}
+}
+
+// testFindAfterLost is the case FindStarted exists for: the backup call is
+// applied but its answer is lost; FindStarted must then find that backup by
+// its marker (or, without markers, adopt it), with task IDs Status accepts,
+// so a retry starts nothing new.
+func (h Harness) testFindAfterLost(t *testing.T) {
+	e := newEnv(t, cloudemu.Options{BackupDuration: 5 * time.Second})
+	p := h.provider(e)
+	tg := h.target(t, p, h.Target)
+	ctx := context.Background()
+	since := time.Now().Add(-time.Second)
+	e.emu.Inject(cloudemu.Fault{Kind: cloudemu.FaultLost, Action: h.StartAction, Count: 1})
+	if _, err := p.StartBackup(ctx, tg, providers.StartOptions{Marker: "mlost00000001"}); errkind.KindOf(err) != errkind.Unknown {
+		t.Fatalf("StartBackup with the answer lost: %v; want Unknown", err)
+	}
+	bs := e.emu.Backups()
+	if len(bs) != 1 || !bs[0].Lost {
+		t.Fatalf("emulator backups after a lost answer = %+v; want one, lost", bs)
+	}
+	got, ok, err := p.FindStarted(ctx, tg, "mlost00000001", since)
+	if err != nil || !ok || len(got.TaskIDs) == 0 {
+		t.Fatalf("FindStarted after the lost answer = %+v, %v, %v; want the backup", got, ok, err)
+	}
+	for _, id := range got.TaskIDs {
+		if _, err := p.Status(ctx, tg, id); err != nil {
+			t.Fatalf("Status(%s) of the found backup: %v", id, err)
+		}
+	}
+	var want []string
+	for _, b := range bs {
+		want = append(want, b.TaskID)
+	}
+	if strings.Join(got.TaskIDs, ",") != strings.Join(want, ",") {
+		t.Fatalf("FindStarted task IDs = %v; the emulator started %v", got.TaskIDs, want)
 	}
 }
