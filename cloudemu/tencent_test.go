@@ -26,7 +26,7 @@ import (
 
 	"github.com/backupfn/backupfn/cloudemu"
 	"github.com/backupfn/backupfn/internal/fixture"
-	"github.com/backupfn/backupfn/internal/tcmodels"
+	"github.com/backupfn/backupfn/providers/tencentredis/tcmodels"
 )
 
 // tcClock is a settable clock shared by the emulator and the test signer.

@@ -14,7 +14,7 @@ import (
 
 	"github.com/backupfn/backupfn/core/errkind"
 	"github.com/backupfn/backupfn/internal/fixture"
-	"github.com/backupfn/backupfn/internal/tcmodels"
+	"github.com/backupfn/backupfn/providers/tencentredis/tcmodels"
 	"github.com/backupfn/backupfn/providers"
 	"github.com/backupfn/backupfn/providers/tencentredis"
 )
