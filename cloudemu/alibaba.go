@@ -43,7 +43,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -336,45 +335,25 @@ const (
 	aliAutomated = "Automated"
 )
 
-// aliAuto records which Alibaba backups an emulator started as automatic
-// (backup-policy) jobs; Backup has no field for it.
-var aliAuto struct {
-	sync.Mutex
-	ids map[aliAutoKey]bool
-}
-
-type aliAutoKey struct {
-	e  *Emulator
-	id string
-}
-
 // AlibabaAutoBackup starts a backup of an Alibaba instance as its automatic
 // backup policy would: DescribeBackupTasks lists it with JobMode Automated
 // and TaskAction NormalBackupTask, and CreateBackup refuses to start another
 // while it runs. It returns the job IDs (one per shard), or an error when the
 // instance is missing, busy or cannot be backed up.
 func (e *Emulator) AlibabaAutoBackup(region, instance string) ([]string, error) {
-	bs, st := e.startBackup(Backup{Provider: AlibabaRedis, Region: region, Instance: instance})
+	bs, st := e.startBackup(Backup{Provider: AlibabaRedis, Region: region, Instance: instance, Automatic: true})
 	if st != stateOK {
 		return nil, fmt.Errorf("cloudemu: automatic backup of %s/%s: %s", region, instance, st)
-	}
-	aliAuto.Lock()
-	defer aliAuto.Unlock()
-	if aliAuto.ids == nil {
-		aliAuto.ids = map[aliAutoKey]bool{}
 	}
 	ids := make([]string, len(bs))
 	for i, b := range bs {
 		ids[i] = b.TaskID
-		aliAuto.ids[aliAutoKey{e, b.TaskID}] = true
 	}
 	return ids, nil
 }
 
-func (e *Emulator) aliJobMode(taskID string) string {
-	aliAuto.Lock()
-	defer aliAuto.Unlock()
-	if aliAuto.ids[aliAutoKey{e, taskID}] {
+func aliJobMode(b Backup) string {
+	if b.Automatic {
 		return aliAutomated
 	}
 	return aliManual
@@ -397,7 +376,7 @@ func (e *Emulator) aliDescribeBackupTasks(p map[string]string, reqID string) (an
 	for _, b := range e.findBackups(AlibabaRedis, func(b *Backup) bool {
 		return b.Instance == id && b.Region == region && (job == "" || b.TaskID == job)
 	}) {
-		jm := e.aliJobMode(b.TaskID)
+		jm := aliJobMode(b)
 		if mode != "" && jm != mode { // "默认返回所有备份模式的任务信息" [tasks]
 			continue
 		}

@@ -138,6 +138,12 @@ type Backup struct {
 	// Lost is true when the emulator dropped the response to the call that
 	// started this backup (the ambiguous case).
 	Lost bool `json:"lost,omitempty"`
+	// Automatic is true for a backup the cloud's own schedule made
+	// (TencentAutoBackup, AlibabaAutoBackup), not an API call.
+	Automatic bool `json:"automatic,omitempty"`
+	// FinalStatus is the cloud's status word a test gave the backup
+	// (SetHuaweiBackupStatus: failed, expired, deleted, FAILED, DELETING).
+	FinalStatus string `json:"final_status,omitempty"`
 }
 
 // Request is one API call the emulator received (signed or not).
@@ -164,6 +170,7 @@ type Emulator struct {
 	nonces    map[string]time.Time // Alibaba SignatureNonce replay cache
 	nextID    int64
 	rng       *rand.Rand
+	tcRead    TencentReadings // guarded by mu
 	inflight  int
 }
 

@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strings"
-	"sync"
 )
 
 // Huawei Cloud: DCS (/v2/{project_id}/instances/{id}/backups) and RDS
@@ -222,19 +221,6 @@ func (e *Emulator) hwInstance(provider, project, id string) (Instance, bool) {
 	return e.Instance(provider, "", project, id)
 }
 
-// hwFinal holds the statuses a test gave Huawei backups with
-// SetHuaweiBackupStatus, per emulator and backup (Backup has no field for
-// it).
-var hwFinal = struct {
-	sync.Mutex
-	m map[hwFinalKey]string
-}{m: map[hwFinalKey]string{}}
-
-type hwFinalKey struct {
-	e            *Emulator
-	provider, id string
-}
-
 // hwFinalStatuses are the statuses SetHuaweiBackupStatus accepts: the
 // documented end states other than success. DCS BackupRecordResponse.Status
 // (services/dcs/v2/model/model_backup_record_response.go@v0.1.207): failed,
@@ -264,23 +250,15 @@ func (e *Emulator) SetHuaweiBackupStatus(provider, taskID, status string) bool {
 	for _, b := range e.backups {
 		if b.Provider == provider && b.TaskID == taskID {
 			found = true
+			b.FinalStatus = status
 			if b.DoneAt.After(now) {
 				b.DoneAt = now
 			}
 		}
 	}
 	e.mu.Unlock()
-	if found {
-		hwFinal.Lock()
-		hwFinal.m[hwFinalKey{e, provider, taskID}] = status
-		hwFinal.Unlock()
-	}
 	return found
 }
 
 // hwFinalStatus is the status set by SetHuaweiBackupStatus for b, or "".
-func (e *Emulator) hwFinalStatus(b Backup) string {
-	hwFinal.Lock()
-	defer hwFinal.Unlock()
-	return hwFinal.m[hwFinalKey{e, b.Provider, b.TaskID}]
-}
+func (e *Emulator) hwFinalStatus(b Backup) string { return b.FinalStatus }

@@ -71,7 +71,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -143,34 +142,18 @@ type TencentReadings struct {
 	TaskTypeNames bool
 }
 
-// tcState holds per-emulator Tencent state that Emulator has no field for
-// (as aliAuto does for Alibaba).
-var tcState struct {
-	sync.Mutex
-	readings map[*Emulator]TencentReadings
-	auto     map[tcAutoKey]bool
-}
-
-type tcAutoKey struct {
-	e    *Emulator
-	task string
-}
-
 // SetTencentReadings sets which documented reading the emulator answers with
 // (see TencentReadings). The zero value is the current SDK's reading.
 func (e *Emulator) SetTencentReadings(r TencentReadings) {
-	tcState.Lock()
-	defer tcState.Unlock()
-	if tcState.readings == nil {
-		tcState.readings = map[*Emulator]TencentReadings{}
-	}
-	tcState.readings[e] = r
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.tcRead = r
 }
 
 func (e *Emulator) tcReadings() TencentReadings {
-	tcState.Lock()
-	defer tcState.Unlock()
-	return tcState.readings[e]
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.tcRead
 }
 
 // TencentAutoBackup starts a backup of a Tencent instance as the nightly
@@ -180,23 +163,11 @@ func (e *Emulator) tcReadings() TencentReadings {
 // returns the flow's TaskId, or an error when the instance is missing, busy
 // or cannot be backed up.
 func (e *Emulator) TencentAutoBackup(region, instance string) (string, error) {
-	bs, st := e.startBackup(Backup{Provider: TencentRedis, Region: region, Instance: instance})
+	bs, st := e.startBackup(Backup{Provider: TencentRedis, Region: region, Instance: instance, Automatic: true})
 	if st != stateOK {
 		return "", fmt.Errorf("cloudemu: automatic backup of %s/%s: %s", region, instance, st)
 	}
-	tcState.Lock()
-	defer tcState.Unlock()
-	if tcState.auto == nil {
-		tcState.auto = map[tcAutoKey]bool{}
-	}
-	tcState.auto[tcAutoKey{e, bs[0].TaskID}] = true
 	return bs[0].TaskID, nil
-}
-
-func (e *Emulator) tcIsAuto(taskID string) bool {
-	tcState.Lock()
-	defer tcState.Unlock()
-	return tcState.auto[tcAutoKey{e, taskID}]
 }
 
 // tcReq is an authenticated request: its common parameters, from the X-TC-*
@@ -549,7 +520,7 @@ func (e *Emulator) tcTaskInfo(q tcReq) (map[string]any, []string, *tcErr) {
 	b := bs[0]
 	status := map[string]string{"running": "running", "done": "succeed"}[b.Status]
 	taskType := "备份实例"
-	if e.tcIsAuto(b.TaskID) {
+	if b.Automatic {
 		taskType = "自动备份实例"
 	}
 	return map[string]any{"Status": status, "StartTime": tcTime(b.StartedAt), "TaskType": taskType,
@@ -573,7 +544,7 @@ func (e *Emulator) tcBackups(q tcReq) (map[string]any, []string, *tcErr) {
 	words := e.tcReadings().BackupTypeWords
 	set := []map[string]any{}
 	for _, b := range f.page() {
-		auto := e.tcIsAuto(b.TaskID)
+		auto := b.Automatic
 		// BackupType "1：凌晨系统发起的自动备份。0：用户发起的手动备份。" [models];
 		// the words of [old] when asked for.
 		btype := map[[2]bool]string{{false, false}: "0", {true, false}: "1",
@@ -623,7 +594,7 @@ func (e *Emulator) tcTaskList(q tcReq) (map[string]any, []string, *tcErr) {
 	}
 	types, results := tcList(q.p, "TaskTypes"), tcList(q.p, "Result")
 	flow := func(b Backup) (name, code string) {
-		if e.tcIsAuto(b.TaskID) {
+		if b.Automatic {
 			return tcFlowAuto, tcFlowAutoCode
 		}
 		return tcFlowBackup, tcFlowBackupCode
