@@ -262,3 +262,25 @@ func (e *Emulator) SetHuaweiBackupStatus(provider, taskID, status string) bool {
 
 // hwFinalStatus is the status set by SetHuaweiBackupStatus for b, or "".
 func (e *Emulator) hwFinalStatus(b Backup) string { return b.FinalStatus }
+
+// HuaweiAutoBackup starts a backup of a DCS or RDS instance as its automatic
+// backup policy would: listed with backup_type "auto" (DCS) or type "auto"
+// (RDS), no remark and no backupfn name, holding the instance while it runs.
+// It returns the backup's ID, or an error when the instance is missing, busy
+// or cannot be backed up.
+func (e *Emulator) HuaweiAutoBackup(provider, project, instance string) (string, error) {
+	in, ok := e.hwInstance(provider, project, instance)
+	if !ok {
+		return "", fmt.Errorf("cloudemu: automatic backup: no %s instance %s in project %s", provider, instance, project)
+	}
+	b := Backup{Provider: provider, Region: in.Region, ProjectID: project, Instance: instance, Automatic: true}
+	if provider == HuaweiRDS {
+		now := e.now().UTC()
+		b.Name = fmt.Sprintf("auto-%s%09d", now.Format("20060102150405"), now.Nanosecond()) // unique, as RDS keeps names
+	}
+	bs, st := e.startBackup(b)
+	if st != stateOK {
+		return "", fmt.Errorf("cloudemu: automatic backup of %s: %s", instance, st)
+	}
+	return bs[0].TaskID, nil
+}

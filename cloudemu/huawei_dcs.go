@@ -161,6 +161,9 @@ func (e *Emulator) dcsRecordOf(b Backup, now time.Time) dcsRecord {
 		UpdatedAt: b.StartedAt.UTC().Format(dcsCreatedAt), Remark: b.Remark, Status: "backuping",
 		IsSupportRestore: "FALSE", BackupFormat: b.Format, ExecutionAt: b.StartedAt.UTC().Format(dcsCreatedAt),
 		Progress: fmt.Sprintf("%.2f", hwProgress(b, now))}
+	if b.Automatic { // BackupRecordResponse.BackupType: "auto" or "manual" (model_backup_record_response.go@v0.1.207)
+		rec.BackupType = "auto"
+	}
 	if b.Status == "done" {
 		rec.Status, rec.Size, rec.IsSupportRestore = "succeed", 1<<20, "TRUE"
 		rec.UpdatedAt = b.DoneAt.UTC().Format(dcsCreatedAt)

@@ -174,7 +174,7 @@ type rdsFilter struct {
 }
 
 func (f rdsFilter) keep(b *Backup) bool {
-	return (f.backupID == "" || b.TaskID == f.backupID) && (f.backupType == "" || f.backupType == "manual") &&
+	return (f.backupID == "" || b.TaskID == f.backupID) && (f.backupType == "" || f.backupType == rdsTypeOf(*b)) &&
 		(f.begin.IsZero() || (!b.StartedAt.Before(f.begin) && !b.StartedAt.After(f.end)))
 }
 
@@ -232,7 +232,7 @@ func (e *Emulator) rdsStatus(b Backup) string {
 func (e *Emulator) rdsBackupOf(b Backup, in Instance) map[string]any {
 	out := map[string]any{
 		"id": b.TaskID, "instance_id": b.Instance, "name": b.Name, "begin_time": b.StartedAt.UTC().Format(rdsTimeFormat),
-		"end_time": "", "status": e.rdsStatus(b), "type": "manual", "size": 0, "associated_with_ddm": false,
+		"end_time": "", "status": e.rdsStatus(b), "type": rdsTypeOf(b), "size": 0, "associated_with_ddm": false,
 		"datastore": map[string]string{"type": in.Engine, "version": rdsEngineVersion[in.Engine]},
 	}
 	if len(b.Databases) > 0 {
@@ -259,4 +259,14 @@ func (e *Emulator) hwJobID() uint64 {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.rng.Uint64()
+}
+
+// rdsTypeOf is b's BackupForList.Type: "auto" for a backup of the instance's
+// backup policy, else "manual" (model_backup_for_list.go@v0.1.207 lists auto,
+// manual, fragment, incremental).
+func rdsTypeOf(b Backup) string {
+	if b.Automatic {
+		return "auto"
+	}
+	return "manual"
 }

@@ -106,6 +106,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("STSToken", func(t *testing.T) { h.testSTS(t) })
 	t.Run("FindStarted", func(t *testing.T) { h.testFindStarted(t) })
 	t.Run("FindStartedAfterLostAnswer", func(t *testing.T) { h.testFindAfterLost(t) })
+	t.Run("FindStartedBesideAutomaticBackups", func(t *testing.T) { h.testFindBesideAuto(t) })
 }
 
 func (h Harness) testStart(t *testing.T) {
@@ -356,5 +357,70 @@ func (h Harness) testFindAfterLost(t *testing.T) {
 	}
 	if strings.Join(got.TaskIDs, ",") != strings.Join(want, ",") {
 		t.Fatalf("FindStarted task IDs = %v; the emulator started %v", got.TaskIDs, want)
+	}
+}
+
+// autoBackup starts one backup of tg as the cloud's own schedule would, where
+// the emulator models that (Tencent, Alibaba), and reports whether it did.
+func autoBackup(t *testing.T, e *env, tg providers.Target) bool {
+	t.Helper()
+	var err error
+	switch tg.Scheme {
+	case cloudemu.TencentRedis:
+		_, err = e.emu.TencentAutoBackup(tg.Region, tg.Instance)
+	case cloudemu.AlibabaRedis:
+		_, err = e.emu.AlibabaAutoBackup(tg.Region, tg.Instance)
+	case cloudemu.HuaweiDCS, cloudemu.HuaweiRDS:
+		_, err = e.emu.HuaweiAutoBackup(tg.Scheme, tg.Option("project_id"), tg.Instance)
+	default:
+		return false
+	}
+	if err != nil {
+		t.Fatalf("automatic backup: %v", err)
+	}
+	return true
+}
+
+// waitIdle waits until every emulated backup has finished.
+func waitIdle(t *testing.T, e *env) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		busy := false
+		for _, b := range e.emu.Backups() {
+			busy = busy || b.Status == "running"
+		}
+		if !busy {
+			return
+		}
+	}
+	t.Fatal("emulated backups still running after 10s")
+}
+
+// testFindBesideAuto: the cloud's nightly automatic backups run beside
+// ours; FindStarted must return our marked backup's task IDs and never an
+// automatic backup's (Tencent lists them with BackupType "1" and flow
+// "017", Alibaba with JobMode Automated, DCS and RDS with type "auto").
+func (h Harness) testFindBesideAuto(t *testing.T) {
+	e := newEnv(t, cloudemu.Options{BackupDuration: 150 * time.Millisecond})
+	p := h.provider(e)
+	tg := h.target(t, p, h.Target)
+	ctx := context.Background()
+	since := time.Now().Add(-time.Second)
+	if !autoBackup(t, e, tg) {
+		t.Skip("the emulator models no automatic backups for " + tg.Scheme)
+	}
+	waitIdle(t, e)
+	if _, ok, err := p.FindStarted(ctx, tg, "mauto00000001", since); err != nil || ok {
+		t.Fatalf("FindStarted with only an automatic backup = %v, %v; want none", ok, err)
+	}
+	s, err := p.StartBackup(ctx, tg, providers.StartOptions{Marker: "mauto00000001"})
+	if err != nil {
+		t.Fatalf("StartBackup: %v", err)
+	}
+	waitIdle(t, e)
+	autoBackup(t, e, tg)
+	got, ok, err := p.FindStarted(ctx, tg, "mauto00000001", since)
+	if err != nil || !ok || strings.Join(got.TaskIDs, ",") != strings.Join(s.TaskIDs, ",") {
+		t.Fatalf("FindStarted = %+v, %v, %v; want our backup %v between two automatic ones", got, ok, err, s.TaskIDs)
 	}
 }
