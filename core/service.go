@@ -14,10 +14,17 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// Service starts backups. The zero value is not usable: set Registry.
+// Service starts backups. The zero value is not usable: set Registry (and,
+// for Handle, Resolver). Build one from a config with package setup.
 type Service struct {
 	// Registry maps target schemes to providers.
 	Registry *providers.Registry
+	// Resolver turns a trigger's names into jobs (the config); Handle needs it.
+	Resolver Resolver
+	// Policy, when set, decides whether Handle may run a trigger.
+	Policy Policy
+	// Publisher, when set, receives every Handle call's outcome.
+	Publisher Publisher
 	// PerProvider bounds concurrent calls per provider scheme; 0 means 16.
 	PerProvider int
 	// Retry is the retry policy for retryable and ambiguous failures.
@@ -47,8 +54,9 @@ type Service struct {
 	Limits map[string]float64
 	// PollInterval is Wait's first interval between status polls; 0 means 2s.
 	PollInterval time.Duration
-	// OnResult, when set, is called as each job finishes (from several
-	// goroutines at once), e.g. to show progress.
+	// OnResult, when set, is called as each job of Run finishes (from
+	// several goroutines at once), e.g. to show progress. Handle calls
+	// HandleOptions.OnResult instead.
 	OnResult func(i int, r Result)
 
 	sems     map[string]chan struct{}
@@ -66,13 +74,17 @@ func (s *Service) now() time.Time {
 // Run starts a backup for every job, concurrently (bounded per provider), and
 // returns one result per job in the jobs' order. It never returns early: a
 // canceled ctx turns the remaining jobs into failed (Canceled) results.
+//
+// Run is the pipeline's run step alone, for jobs already resolved (tests,
+// benchmarks); entrypoints call Handle, which checks the policy, resolves,
+// waits and publishes around it.
 func (s *Service) Run(ctx context.Context, trig Trigger, jobs []Job) Report {
-	return s.RunWithin(ctx, trig, jobs, s.DeadlineMargin)
+	return s.run(ctx, trig, jobs, s.DeadlineMargin, s.OnResult)
 }
 
-// RunWithin is Run with its own deadline margin (0 means 3s): backups not
-// started margin before ctx's deadline are reported pending.
-func (s *Service) RunWithin(ctx context.Context, trig Trigger, jobs []Job, margin time.Duration) Report {
+// run is Run with its own deadline margin (0 means 3s; backups not started
+// margin before ctx's deadline are reported pending) and progress callback.
+func (s *Service) run(ctx context.Context, trig Trigger, jobs []Job, margin time.Duration, onResult func(int, Result)) Report {
 	startBy, cancel := startWindow(ctx, margin)
 	defer cancel()
 	rep := Report{Results: make([]Result, len(jobs))}
@@ -106,8 +118,8 @@ func (s *Service) RunWithin(ctx context.Context, trig Trigger, jobs []Job, margi
 				for i := range queue {
 					j := jobs[i]
 					rep.Results[i] = s.runJob(ctx, startBy, trig, j, vars, Marker(salt, j.Target))
-					if s.OnResult != nil {
-						s.OnResult(i, rep.Results[i])
+					if onResult != nil {
+						onResult(i, rep.Results[i])
 					}
 				}
 			}()
