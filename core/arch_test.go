@@ -39,6 +39,18 @@ func TestImportRule(t *testing.T) {
 				t.Errorf("%s imports the platform library %s: only functions/* (and bench) may", pkg, d)
 			}
 		}
+		// core is the bottom of the pipeline: the packages that adapt to it
+		// (config, policy, sinks, events, handler, setup) import core, never
+		// the other way; core reaches them through its small interfaces.
+		if pkg == "core" || strings.HasPrefix(pkg, "core/") {
+			for _, d := range deps {
+				for _, above := range []string{"config", "policy", "sinks", "events", "handler", "setup", "store"} {
+					if d == mod+above || strings.HasPrefix(d, mod+above+"/") {
+						t.Errorf("%s depends on %s: core must not import the packages built on it", pkg, d)
+					}
+				}
+			}
+		}
 		for _, c := range clean {
 			if pkg != c && (!strings.HasPrefix(pkg, c+"/") || strings.HasPrefix(c, "providers")) {
 				continue

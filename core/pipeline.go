@@ -48,8 +48,9 @@ type HandleOptions struct {
 	// failed, for up to Wait and never past ctx's deadline less
 	// PublishReserve (publishing needs time too).
 	Wait time.Duration
-	// DryRun checks the policy and resolves the targets, and calls nothing:
-	// every target is reported skipped, nothing is published.
+	// DryRun checks the policy, resolves the targets and validates them as a
+	// run would (templates expanded), and calls nothing: each target is
+	// reported skipped (or failed, if invalid); nothing is published.
 	DryRun bool
 	// OnResolved, when set, is called with the jobs before the run.
 	OnResolved func(jobs []Job)
@@ -98,12 +99,7 @@ func (s *Service) Handle(ctx context.Context, trig Trigger, o HandleOptions) (Re
 		o.OnResolved(jobs)
 	}
 	if o.DryRun {
-		rep := Report{Results: make([]Result, len(jobs))}
-		for i, j := range jobs {
-			rep.Results[i] = newResult(j)
-			rep.Results[i].Status = StatusSkipped
-		}
-		return rep, nil
+		return s.dryRun(ctx, trig, jobs), nil
 	}
 	margin := o.Margin
 	if margin == 0 {

@@ -2,6 +2,7 @@ package core_test
 
 import (
 	"context"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,8 +19,13 @@ type fakeProvider struct {
 	calls atomic.Int32
 }
 
-func (p *fakeProvider) Scheme() string                  { return "fake" }
-func (p *fakeProvider) Validate(providers.Target) error { return nil }
+func (p *fakeProvider) Scheme() string { return "fake" }
+func (p *fakeProvider) Validate(t providers.Target) error {
+	if t.Options.Get("remark") == "bad-cli" {
+		return errkind.New(errkind.InvalidArgument, "remark %q is refused", t.Options.Get("remark"))
+	}
+	return nil
+}
 func (p *fakeProvider) StartBackup(_ context.Context, t providers.Target, _ providers.StartOptions) (providers.Started, error) {
 	p.calls.Add(1)
 	return providers.Started{TaskIDs: []string{"task-" + t.Instance}, RequestID: "req"}, nil
@@ -43,10 +49,14 @@ func (fakeResolver) Resolve(targets, groups []string) ([]core.Job, error) {
 		targets = append([]string{"a", "b"}, targets...)
 	}
 	for _, n := range targets {
-		if n != "a" && n != "b" {
+		if n != "a" && n != "b" && n != "c" {
 			return nil, errkind.New(errkind.InvalidArgument, "unknown target %q", n)
 		}
-		jobs = append(jobs, core.Job{Name: n, Target: providers.Target{Scheme: "fake", Region: "r", Instance: "i-" + n}})
+		tg := providers.Target{Scheme: "fake", Region: "r", Instance: "i-" + n}
+		if n == "c" { // valid as written, invalid once expanded
+			tg.Options = url.Values{"remark": {"bad-{trigger}"}}
+		}
+		jobs = append(jobs, core.Job{Name: n, Target: tg})
 	}
 	return jobs, nil
 }
@@ -172,6 +182,14 @@ func TestHandleDryRun(t *testing.T) {
 	if p.calls.Load() != 0 || len(pub.runs) != 0 {
 		t.Fatalf("a dry run made %d calls and %d publications", p.calls.Load(), len(pub.runs))
 	}
+	// It validates as a run would, templates expanded.
+	svc.Policy = nil
+	rep, err = svc.Handle(context.Background(), core.Trigger{Source: core.SourceCLI, Targets: []string{"a", "c"}}, core.HandleOptions{DryRun: true})
+	if err != nil || rep.Results[0].Status != core.StatusSkipped || rep.Results[1].Status != core.StatusFailed ||
+		rep.Results[1].Error.Kind != errkind.InvalidArgument || p.calls.Load() != 0 {
+		t.Fatalf("dry run of an invalid expanded target = %+v, %v", rep.Results, err)
+	}
+	svc.Policy = &onlyA{}
 	// The policy still decides, and a refused dry run publishes nothing.
 	if _, err := svc.Handle(context.Background(), core.Trigger{Targets: []string{"b"}}, core.HandleOptions{DryRun: true}); errkind.KindOf(err) != errkind.PermissionDenied || len(pub.runs) != 0 {
 		t.Fatalf("refused dry run: err %v, %d publications", err, len(pub.runs))

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/backupfn/backupfn/core/errkind"
+	"github.com/backupfn/backupfn/core/wrap"
 	"github.com/backupfn/backupfn/providers"
-	"golang.org/x/time/rate"
 )
 
 // Service starts backups. The zero value is not usable: set Registry (and,
@@ -59,9 +59,53 @@ type Service struct {
 	// HandleOptions.OnResult instead.
 	OnResult func(i int, r Result)
 
-	sems     map[string]chan struct{}
-	limiters map[string]*rate.Limiter
-	mu       sync.Mutex
+	chains map[string]providers.Provider // scheme -> the wrapped provider
+	mu     sync.Mutex
+}
+
+// RetryPolicy bounds retries of a backup call (see wrap.Retry).
+type RetryPolicy = wrap.RetryPolicy
+
+// errNotStarted means the start window closed before the call was made.
+var errNotStarted = wrap.ErrNotStarted
+
+// chain returns the provider for scheme wrapped with the service's
+// cross-cutting behaviour, built once per scheme and shared by every run:
+//
+//	Retry(Bound(Pace(provider)))
+//
+// retries with lookups after ambiguous failures (Retry), at most
+// PerProvider calls in flight (Bound), paced under the rate limit (Pace).
+func (s *Service) chain(scheme string) (providers.Provider, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p, ok := s.chains[scheme]; ok {
+		return p, nil
+	}
+	p, err := s.Registry.Lookup(scheme)
+	if err != nil {
+		return nil, err
+	}
+	perSec, burst := 0.0, 1
+	if v, ok := s.Limits[scheme]; ok {
+		perSec, burst = v, max(1, int(v))
+	} else if rl, ok := p.(providers.RateLimited); ok {
+		perSec, burst = rl.RateLimit()
+	}
+	c := wrap.Retry(wrap.Bound(wrap.Pace(p, perSec, burst), s.PerProvider), s.Retry, s.Now)
+	if s.chains == nil {
+		s.chains = map[string]providers.Provider{}
+	}
+	s.chains[scheme] = c
+	return c, nil
+}
+
+// perProvider is the number of workers per provider in one run.
+func (s *Service) perProvider() int {
+	if s.PerProvider <= 0 {
+		return 16
+	}
+	return s.PerProvider
 }
 
 func (s *Service) now() time.Time {
@@ -97,21 +141,21 @@ func (s *Service) run(ctx context.Context, trig Trigger, jobs []Job, margin time
 	if salt == "" {
 		salt = randomSalt()
 	}
-	// Per provider, as many workers as calls may be in flight (the shared
-	// semaphore still bounds concurrent runs): memory follows the bound,
-	// not the number of targets.
+	// Per provider, as many workers as calls may be in flight (wrap.Bound
+	// still bounds concurrent runs): memory follows the bound, not the
+	// number of targets.
 	byScheme := map[string][]int{}
 	for i, j := range jobs {
 		byScheme[j.Target.Scheme] = append(byScheme[j.Target.Scheme], i)
 	}
 	var wg sync.WaitGroup
-	for scheme, idx := range byScheme {
+	for _, idx := range byScheme {
 		queue := make(chan int, len(idx))
 		for _, i := range idx {
 			queue <- i
 		}
 		close(queue)
-		for w := 0; w < min(len(idx), cap(s.sem(scheme))); w++ {
+		for w := 0; w < min(len(idx), s.perProvider()); w++ {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -158,32 +202,56 @@ func failed(res Result, err error) Result {
 
 func (s *Service) runJob(ctx, startBy context.Context, trig Trigger, j Job, vars map[string]string, marker string) Result {
 	res := newResult(j)
-	p, err := s.Registry.Lookup(j.Target.Scheme)
+	p, err := s.chain(j.Target.Scheme)
 	if err != nil {
 		return failed(res, err)
 	}
-	v := make(map[string]string, len(vars)+1)
-	for k, x := range vars {
-		v[k] = x
-	}
-	v["name"] = j.Name
-	t := j.Target.Expand(v)
+	t := expand(j, vars)
 	if err := p.Validate(t); err != nil {
 		return failed(res, err)
 	}
 	// Stop starting calls before the invocation's deadline (startBy ends
 	// first): what is left is reported pending, for the platform's retry.
-	sem := s.sem(t.Scheme)
-	select {
-	case sem <- struct{}{}:
-	case <-startBy.Done():
-		return notStarted(ctx, res)
-	}
-	defer func() { <-sem }()
 	if startBy.Err() != nil {
 		return notStarted(ctx, res)
 	}
 	return s.startOnce(ctx, startBy, p, t, trig, marker, res)
+}
+
+// expand fills in a job's option templates ({date}, {trigger}, {name}, ...).
+func expand(j Job, vars map[string]string) providers.Target {
+	v := make(map[string]string, len(vars)+1)
+	for k, x := range vars {
+		v[k] = x
+	}
+	v["name"] = j.Name
+	return j.Target.Expand(v)
+}
+
+// dryRun takes every job as far as a run would before calling, through a
+// provider that calls nothing (wrap.DryRun): templates expanded and options
+// validated; no store, no cloud. Valid jobs are skipped, invalid ones failed.
+func (s *Service) dryRun(ctx context.Context, trig Trigger, jobs []Job) Report {
+	when := trig.Time
+	if when.IsZero() {
+		when = s.now()
+	}
+	vars := providers.TemplateVars(when, string(trig.Source))
+	rep := Report{Results: make([]Result, len(jobs))}
+	for i, j := range jobs {
+		res := newResult(j)
+		p, err := s.Registry.Lookup(j.Target.Scheme)
+		if err == nil {
+			_, err = wrap.DryRun(p).StartBackup(ctx, expand(j, vars), providers.StartOptions{Marker: Marker(trig.DedupeKey, j.Target), Remark: trig.Remark})
+		}
+		if errors.Is(err, wrap.ErrDryRun) {
+			res.Status = StatusSkipped
+		} else {
+			res = failed(res, err)
+		}
+		rep.Results[i] = res
+	}
+	return rep
 }
 
 // startWindow returns a context that ends DeadlineMargin before ctx's

@@ -135,7 +135,7 @@ func messages(err error) string {
 // printReport prints rep as JSON or a table and returns the exit code.
 func (a *app) printReport(rep core.Report, asJSON, dryRun bool) int {
 	code := exitOK
-	if !rep.OK() && !dryRun {
+	if (!dryRun && !rep.OK()) || rep.Counts()[core.StatusFailed] > 0 {
 		code = exitFailed
 	}
 	if asJSON {
