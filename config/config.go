@@ -245,6 +245,8 @@ func (c *Config) Lookup(name string) (Target, bool) {
 	return c.Targets[i], true
 }
 
+var _ core.Resolver = (*Config)(nil)
+
 // Resolve turns target names or URLs and group names into jobs, each
 // instance once, in request order. Unknown names are InvalidArgument errors
 // listing the known ones.

@@ -1,7 +1,12 @@
 package core_test
 
 import (
+	"fmt"
+	"io/fs"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -34,6 +39,18 @@ func TestImportRule(t *testing.T) {
 				t.Errorf("%s imports the platform library %s: only functions/* (and bench) may", pkg, d)
 			}
 		}
+		// core is the bottom of the pipeline: the packages that adapt to it
+		// (config, policy, sinks, events, handler, setup) import core, never
+		// the other way; core reaches them through its small interfaces.
+		if pkg == "core" || strings.HasPrefix(pkg, "core/") {
+			for _, d := range deps {
+				for _, above := range []string{"config", "policy", "sinks", "events", "handler", "setup", "store"} {
+					if d == mod+above || strings.HasPrefix(d, mod+above+"/") {
+						t.Errorf("%s depends on %s: core must not import the packages built on it", pkg, d)
+					}
+				}
+			}
+		}
 		for _, c := range clean {
 			if pkg != c && (!strings.HasPrefix(pkg, c+"/") || strings.HasPrefix(c, "providers")) {
 				continue
@@ -60,4 +77,86 @@ func hasAny(s string, prefixes []string) bool {
 		}
 	}
 	return false
+}
+
+// Issue #12: one pipeline. Every trigger goes through core.Service.Handle,
+// so policy checking, resolution and publishing each have one call site,
+// in core; the entrypoints (handler, the CLI and its demo, the functions)
+// only adapt input and output, and the service is assembled in one place
+// (package setup). bench/ and internal/faultmatrix measure core.Service.Run
+// itself and may build their own.
+func TestOnePipeline(t *testing.T) {
+	calls := map[string]*regexp.Regexp{
+		"policy check": regexp.MustCompile(`\.(Allow|Check)\(`),
+		"resolution":   regexp.MustCompile(`\.Resolve\(`),
+		"publishing":   regexp.MustCompile(`\.(PublishRun|Publish)\(`),
+		"orchestration (Service.Run/Wait; call Handle)":   regexp.MustCompile(`\b(Service|svc|s)\.(Run|Wait)\(`),
+		"assembly (build the service with package setup)": regexp.MustCompile(`core\.Service\{|\ball\.New\(`),
+	}
+	// Where each may be called, besides tests.
+	allowed := map[string][]string{
+		"policy check": {"core/pipeline.go", "policy/policy.go"}, // policy.Allow adapts Trigger to Check
+		"resolution":   {"core/pipeline.go"},
+		"publishing":   {"core/pipeline.go", "sinks/publisher.go", "sinks/sinktest/"}, // PublishRun -> Publish -> each Sink
+		"orchestration (Service.Run/Wait; call Handle)":   {"core/", "bench/", "internal/faultmatrix/"},
+		"assembly (build the service with package setup)": {"setup/setup.go", "bench/", "internal/faultmatrix/"},
+	}
+	found := map[string][]string{}
+	root := ".."
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		rel = filepath.ToSlash(rel)
+		if d.IsDir() {
+			if (rel != "." && strings.HasPrefix(d.Name(), ".")) || rel == "cloudemu" || rel == "providers" || rel == "docs" {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(rel, ".go") || strings.HasSuffix(rel, "_test.go") {
+			return nil
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for i, line := range strings.Split(string(src), "\n") {
+			if l := strings.TrimSpace(line); strings.HasPrefix(l, "//") {
+				continue
+			}
+			for what, re := range calls {
+				if re.MatchString(line) {
+					found[what] = append(found[what], fmt.Sprintf("%s:%d", rel, i+1))
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for what, sites := range found {
+		for _, site := range sites {
+			ok := false
+			for _, a := range allowed[what] {
+				ok = ok || strings.HasPrefix(site, a)
+			}
+			if !ok {
+				t.Errorf("%s at %s: only %v may do it", what, site, allowed[what])
+			}
+		}
+	}
+	for _, what := range []string{"policy check", "resolution", "publishing"} {
+		n := 0
+		for _, site := range found[what] {
+			if strings.HasPrefix(site, "core/") {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%s: %d call sites in core (%v), want exactly one", what, n, found[what])
+		}
+	}
 }

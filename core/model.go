@@ -36,6 +36,16 @@ type Trigger struct {
 	Remark    string    `json:"remark,omitempty"`     // overrides the targets' remark
 	Requester string    `json:"requester,omitempty"`  // who asked (user, queue, schedule)
 	Time      time.Time `json:"time,omitzero"`        // when it fired; zero = now
+	// Caller is who sent it, as the entrypoint authenticated them: what the
+	// policy's rules match besides Source. Never taken from a payload.
+	Caller Caller `json:"-"`
+}
+
+// Caller identifies an authenticated sender: the webhook key ID that signed
+// the request, or the Slack team, channel and user of a slash command.
+type Caller struct {
+	Key                 string
+	Team, Channel, User string
 }
 
 // Job is one resolved target to back up.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/backupfn/backupfn/core/errkind"
+	"github.com/backupfn/backupfn/core/wrap"
 	"github.com/backupfn/backupfn/providers"
 )
 
@@ -36,7 +37,9 @@ func (s *Service) startOnce(ctx, startBy context.Context, p providers.Provider, 
 	case s.LookFirst > 0 && trig.DedupeKey != "" && storesMarker(p):
 		lookSince = s.now().Add(-s.LookFirst)
 	}
-	st, attempts, err := s.start(ctx, startBy, p, t, providers.StartOptions{Marker: marker, Remark: trig.Remark}, lookSince)
+	cctx, stats := wrap.WithStats(wrap.WithLookSince(wrap.WithStartWindow(ctx, startBy), lookSince))
+	st, err := p.StartBackup(cctx, t, providers.StartOptions{Marker: marker, Remark: trig.Remark})
+	attempts := stats.Attempts
 	res.Attempts = attempts
 	res.DurationMS = s.now().Sub(start).Milliseconds()
 	switch {
@@ -67,14 +70,14 @@ func replay(res, done Result) Result {
 // storesMarker reports whether p keeps the marker with the backup, so a
 // lookup before the first call can only find this trigger's own backup.
 func storesMarker(p providers.Provider) bool {
-	m, ok := p.(providers.MarkerStorer)
+	m, ok := wrap.Unwrap(p).(providers.MarkerStorer)
 	return ok && m.StoresMarker()
 }
 
 // claim takes the store's lease on key, waiting while another delivery
 // holds it (it will complete or its lease will lapse) until startBy ends.
 func (s *Service) claim(ctx, startBy context.Context, key string) (Claim, error) {
-	lease := s.Retry.withDefaults().MaxElapsed + time.Minute
+	lease := s.Retry.WithDefaults().MaxElapsed + time.Minute
 	for wait := 50 * time.Millisecond; ; wait = min(wait*2, time.Second) {
 		c, err := s.Store.Claim(ctx, key, lease)
 		if err != nil {
@@ -113,5 +116,16 @@ func (s *Service) settle(key, token string, res Result) {
 		if err == nil || !sleep(ctx, time.Duration(i+1)*200*time.Millisecond) {
 			return
 		}
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
 	}
 }

@@ -10,14 +10,21 @@ import (
 	"time"
 
 	"github.com/backupfn/backupfn/core/errkind"
+	"github.com/backupfn/backupfn/core/wrap"
 	"github.com/backupfn/backupfn/providers"
-	"golang.org/x/time/rate"
 )
 
-// Service starts backups. The zero value is not usable: set Registry.
+// Service starts backups. The zero value is not usable: set Registry (and,
+// for Handle, Resolver). Build one from a config with package setup.
 type Service struct {
 	// Registry maps target schemes to providers.
 	Registry *providers.Registry
+	// Resolver turns a trigger's names into jobs (the config); Handle needs it.
+	Resolver Resolver
+	// Policy, when set, decides whether Handle may run a trigger.
+	Policy Policy
+	// Publisher, when set, receives every Handle call's outcome.
+	Publisher Publisher
 	// PerProvider bounds concurrent calls per provider scheme; 0 means 16.
 	PerProvider int
 	// Retry is the retry policy for retryable and ambiguous failures.
@@ -47,13 +54,58 @@ type Service struct {
 	Limits map[string]float64
 	// PollInterval is Wait's first interval between status polls; 0 means 2s.
 	PollInterval time.Duration
-	// OnResult, when set, is called as each job finishes (from several
-	// goroutines at once), e.g. to show progress.
+	// OnResult, when set, is called as each job of Run finishes (from
+	// several goroutines at once), e.g. to show progress. Handle calls
+	// HandleOptions.OnResult instead.
 	OnResult func(i int, r Result)
 
-	sems     map[string]chan struct{}
-	limiters map[string]*rate.Limiter
-	mu       sync.Mutex
+	chains map[string]providers.Provider // scheme -> the wrapped provider
+	mu     sync.Mutex
+}
+
+// RetryPolicy bounds retries of a backup call (see wrap.Retry).
+type RetryPolicy = wrap.RetryPolicy
+
+// errNotStarted means the start window closed before the call was made.
+var errNotStarted = wrap.ErrNotStarted
+
+// chain returns the provider for scheme wrapped with the service's
+// cross-cutting behaviour, built once per scheme and shared by every run:
+//
+//	Retry(Bound(Pace(provider)))
+//
+// retries with lookups after ambiguous failures (Retry), at most
+// PerProvider calls in flight (Bound), paced under the rate limit (Pace).
+func (s *Service) chain(scheme string) (providers.Provider, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p, ok := s.chains[scheme]; ok {
+		return p, nil
+	}
+	p, err := s.Registry.Lookup(scheme)
+	if err != nil {
+		return nil, err
+	}
+	perSec, burst := 0.0, 1
+	if v, ok := s.Limits[scheme]; ok {
+		perSec, burst = v, max(1, int(v))
+	} else if rl, ok := p.(providers.RateLimited); ok {
+		perSec, burst = rl.RateLimit()
+	}
+	c := wrap.Retry(wrap.Bound(wrap.Pace(p, perSec, burst), s.PerProvider), s.Retry, s.Now)
+	if s.chains == nil {
+		s.chains = map[string]providers.Provider{}
+	}
+	s.chains[scheme] = c
+	return c, nil
+}
+
+// perProvider is the number of workers per provider in one run.
+func (s *Service) perProvider() int {
+	if s.PerProvider <= 0 {
+		return 16
+	}
+	return s.PerProvider
 }
 
 func (s *Service) now() time.Time {
@@ -66,13 +118,17 @@ func (s *Service) now() time.Time {
 // Run starts a backup for every job, concurrently (bounded per provider), and
 // returns one result per job in the jobs' order. It never returns early: a
 // canceled ctx turns the remaining jobs into failed (Canceled) results.
+//
+// Run is the pipeline's run step alone, for jobs already resolved (tests,
+// benchmarks); entrypoints call Handle, which checks the policy, resolves,
+// waits and publishes around it.
 func (s *Service) Run(ctx context.Context, trig Trigger, jobs []Job) Report {
-	return s.RunWithin(ctx, trig, jobs, s.DeadlineMargin)
+	return s.run(ctx, trig, jobs, s.DeadlineMargin, s.OnResult)
 }
 
-// RunWithin is Run with its own deadline margin (0 means 3s): backups not
-// started margin before ctx's deadline are reported pending.
-func (s *Service) RunWithin(ctx context.Context, trig Trigger, jobs []Job, margin time.Duration) Report {
+// run is Run with its own deadline margin (0 means 3s; backups not started
+// margin before ctx's deadline are reported pending) and progress callback.
+func (s *Service) run(ctx context.Context, trig Trigger, jobs []Job, margin time.Duration, onResult func(int, Result)) Report {
 	startBy, cancel := startWindow(ctx, margin)
 	defer cancel()
 	rep := Report{Results: make([]Result, len(jobs))}
@@ -85,29 +141,29 @@ func (s *Service) RunWithin(ctx context.Context, trig Trigger, jobs []Job, margi
 	if salt == "" {
 		salt = randomSalt()
 	}
-	// Per provider, as many workers as calls may be in flight (the shared
-	// semaphore still bounds concurrent runs): memory follows the bound,
-	// not the number of targets.
+	// Per provider, as many workers as calls may be in flight (wrap.Bound
+	// still bounds concurrent runs): memory follows the bound, not the
+	// number of targets.
 	byScheme := map[string][]int{}
 	for i, j := range jobs {
 		byScheme[j.Target.Scheme] = append(byScheme[j.Target.Scheme], i)
 	}
 	var wg sync.WaitGroup
-	for scheme, idx := range byScheme {
+	for _, idx := range byScheme {
 		queue := make(chan int, len(idx))
 		for _, i := range idx {
 			queue <- i
 		}
 		close(queue)
-		for w := 0; w < min(len(idx), cap(s.sem(scheme))); w++ {
+		for w := 0; w < min(len(idx), s.perProvider()); w++ {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				for i := range queue {
 					j := jobs[i]
 					rep.Results[i] = s.runJob(ctx, startBy, trig, j, vars, Marker(salt, j.Target))
-					if s.OnResult != nil {
-						s.OnResult(i, rep.Results[i])
+					if onResult != nil {
+						onResult(i, rep.Results[i])
 					}
 				}
 			}()
@@ -146,32 +202,56 @@ func failed(res Result, err error) Result {
 
 func (s *Service) runJob(ctx, startBy context.Context, trig Trigger, j Job, vars map[string]string, marker string) Result {
 	res := newResult(j)
-	p, err := s.Registry.Lookup(j.Target.Scheme)
+	p, err := s.chain(j.Target.Scheme)
 	if err != nil {
 		return failed(res, err)
 	}
-	v := make(map[string]string, len(vars)+1)
-	for k, x := range vars {
-		v[k] = x
-	}
-	v["name"] = j.Name
-	t := j.Target.Expand(v)
+	t := expand(j, vars)
 	if err := p.Validate(t); err != nil {
 		return failed(res, err)
 	}
 	// Stop starting calls before the invocation's deadline (startBy ends
 	// first): what is left is reported pending, for the platform's retry.
-	sem := s.sem(t.Scheme)
-	select {
-	case sem <- struct{}{}:
-	case <-startBy.Done():
-		return notStarted(ctx, res)
-	}
-	defer func() { <-sem }()
 	if startBy.Err() != nil {
 		return notStarted(ctx, res)
 	}
 	return s.startOnce(ctx, startBy, p, t, trig, marker, res)
+}
+
+// expand fills in a job's option templates ({date}, {trigger}, {name}, ...).
+func expand(j Job, vars map[string]string) providers.Target {
+	v := make(map[string]string, len(vars)+1)
+	for k, x := range vars {
+		v[k] = x
+	}
+	v["name"] = j.Name
+	return j.Target.Expand(v)
+}
+
+// dryRun takes every job as far as a run would before calling, through a
+// provider that calls nothing (wrap.DryRun): templates expanded and options
+// validated; no store, no cloud. Valid jobs are skipped, invalid ones failed.
+func (s *Service) dryRun(ctx context.Context, trig Trigger, jobs []Job) Report {
+	when := trig.Time
+	if when.IsZero() {
+		when = s.now()
+	}
+	vars := providers.TemplateVars(when, string(trig.Source))
+	rep := Report{Results: make([]Result, len(jobs))}
+	for i, j := range jobs {
+		res := newResult(j)
+		p, err := s.Registry.Lookup(j.Target.Scheme)
+		if err == nil {
+			_, err = wrap.DryRun(p).StartBackup(ctx, expand(j, vars), providers.StartOptions{Marker: Marker(trig.DedupeKey, j.Target), Remark: trig.Remark})
+		}
+		if errors.Is(err, wrap.ErrDryRun) {
+			res.Status = StatusSkipped
+		} else {
+			res = failed(res, err)
+		}
+		rep.Results[i] = res
+	}
+	return rep
 }
 
 // startWindow returns a context that ends DeadlineMargin before ctx's

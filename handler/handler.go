@@ -1,8 +1,10 @@
 // Package handler is what every entrypoint shares: it builds the backup
-// service from the config and the environment, runs decoded triggers, and
-// serves the authenticated HTTP API. The functions/* binaries adapt their
-// platform's runtime library to it in a page each; the CLI's invoke and
-// serve commands use it too, so a local run takes exactly the same path.
+// service from the config and the environment (package setup), hands each
+// decoded trigger to the one pipeline (core.Service.Handle), and serves the
+// authenticated HTTP API; it adapts input and output only. The functions/*
+// binaries adapt their platform's runtime library to it in a page each; the
+// CLI's invoke and serve commands use it too, so a local run takes exactly
+// the same path.
 package handler
 
 import (
@@ -12,21 +14,16 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/backupfn/backupfn/config"
 	"github.com/backupfn/backupfn/core"
 	"github.com/backupfn/backupfn/core/errkind"
-	"github.com/backupfn/backupfn/policy"
 	"github.com/backupfn/backupfn/providers"
-	"github.com/backupfn/backupfn/providers/all"
+	"github.com/backupfn/backupfn/setup"
 	"github.com/backupfn/backupfn/signature"
 	"github.com/backupfn/backupfn/sinks"
-	sinkall "github.com/backupfn/backupfn/sinks/all"
-	"github.com/backupfn/backupfn/store/redisstore"
 )
 
 // Options configure a Handler. Zero values read the process environment.
@@ -72,10 +69,11 @@ type Handler struct {
 	slack      []byte
 }
 
-// New builds a Handler: the config from ConfigYAML, BACKUPFN_CONFIG_INLINE
-// (the YAML itself), BACKUPFN_CONFIG (a path), or config.yaml beside the
-// binary, in that order; with no config at all, only target URLs are
-// accepted. It connects the idempotency store the config names.
+// New builds a Handler around the service package setup builds: the
+// config from ConfigYAML, BACKUPFN_CONFIG_INLINE (the YAML itself),
+// BACKUPFN_CONFIG (a path), or config.yaml beside the binary, in that
+// order; with no config at all, only target URLs are accepted. It connects
+// the idempotency store the config names.
 func New(ctx context.Context, o Options) (*Handler, error) {
 	h := &Handler{Platform: o.Platform, getenv: o.Getenv, now: o.Now, HTTPClient: o.HTTPClient}
 	if h.getenv == nil {
@@ -84,26 +82,22 @@ func New(ctx context.Context, o Options) (*Handler, error) {
 	if h.now == nil {
 		h.now = time.Now
 	}
-	h.Registry = all.New(providers.Config{Getenv: h.getenv})
-	cfg, err := loadConfig(o, h.getenv, h.Registry)
-	if err != nil {
-		return nil, err
-	}
-	h.Config = cfg
-	store, err := OpenStore(ctx, cfg.Idempotency)
-	if err != nil {
-		return nil, err
-	}
-	h.Service = &core.Service{Registry: h.Registry, Store: store, StoreTTL: cfg.Idempotency.TTL, Now: o.Now}
-	h.sharedStore = cfg.Idempotency.Store == "redis"
-	configured, err := sinkall.Build(cfg, sinks.Options{HTTPClient: o.HTTPClient, Now: o.Now})
-	if err != nil {
-		return nil, err
-	}
-	h.Publisher = &sinks.Publisher{Sinks: append([]sinks.Sink{sinks.NewLog(o.Log)}, configured...)}
 	h.Source = source(h.Platform, h.getenv)
+	log := o.Log
+	if log == nil {
+		log = os.Stdout
+	}
+	b, err := setup.New(ctx, setup.Options{Getenv: h.getenv, ConfigYAML: o.ConfigYAML, ConfigPath: o.ConfigPath, Search: true,
+		Source: h.Source, Log: log, HTTPClient: o.HTTPClient, Now: o.Now})
+	if err != nil {
+		return nil, err
+	}
+	h.Config, h.Registry, h.Service, h.Publisher = b.Config, b.Registry, b.Service, b.Publisher
+	h.sharedStore = b.Config.Idempotency.Store == "redis"
+	cfg := b.Config
 	if w := h.getenv("BACKUPFN_WAIT"); w != "" {
 		if h.Wait, err = time.ParseDuration(w); err != nil || h.Wait < 0 {
+			_ = b.Close()
 			return nil, fmt.Errorf("BACKUPFN_WAIT=%q: want a duration such as 10m (how long to follow the backup tasks)", w)
 		}
 	}
@@ -120,57 +114,22 @@ func New(ctx context.Context, o Options) (*Handler, error) {
 	return h, nil
 }
 
-func loadConfig(o Options, getenv func(string) string, reg *providers.Registry) (*config.Config, error) {
-	if o.ConfigYAML != nil {
-		return config.Parse("config", o.ConfigYAML, reg, getenv)
-	}
-	if inline := getenv("BACKUPFN_CONFIG_INLINE"); inline != "" {
-		return config.Parse("BACKUPFN_CONFIG_INLINE", []byte(inline), reg, getenv)
-	}
-	path := o.ConfigPath
-	if path == "" {
-		path = getenv("BACKUPFN_CONFIG")
-	}
-	if path != "" {
-		return config.Load(path, reg, getenv)
-	}
-	if exe, err := os.Executable(); err == nil {
-		beside := filepath.Join(filepath.Dir(exe), "config.yaml")
-		if _, err := os.Stat(beside); err == nil {
-			return config.Load(beside, reg, getenv)
-		}
-	}
-	return config.Empty(reg), nil
-}
-
-// OpenStore returns the idempotency store the config names: Redis, or an
-// in-memory store (one process) by default.
-func OpenStore(ctx context.Context, c config.Idempotency) (core.Store, error) {
-	if c.Store != "redis" {
-		return &core.MemoryStore{}, nil
-	}
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	return redisstore.Open(ctx, c.URL, "backupfn:")
-}
-
-// Run resolves a trigger's targets and groups and starts the backups. The
-// error is non-nil only when the trigger cannot be resolved (unknown target
-// or group): nothing was started, and redelivering will not help.
+// Run takes a trigger through the service's pipeline (core.Service.Handle):
+// the policy, its targets and groups, the backups, the BACKUPFN_WAIT
+// follow-up and publishing. The error is non-nil only when nothing was
+// started: the policy refused (PermissionDenied; the report names the rule)
+// or the trigger names something unknown, and redelivering will not help.
 func (h *Handler) Run(ctx context.Context, trig core.Trigger) (core.Report, error) {
-	return h.runWithin(ctx, trig, h.Service.DeadlineMargin)
+	return h.run(ctx, trig, 0)
 }
 
-// publish sends the run's events to every sink, after every backup call has
-// finished. It gets its own time: the run's context may be nearly spent.
-func (h *Handler) publish(ctx context.Context, evs []sinks.Event) []core.SinkStatus {
-	budget := 30 * time.Second
-	if d, ok := ctx.Deadline(); ok { // e.g. a synchronous slash command's 2.5 s
-		budget = min(budget, max(time.Until(d), 500*time.Millisecond))
+// run is Run with a deadline margin (0: the service's): backups not
+// started margin before ctx's deadline are reported pending.
+func (h *Handler) run(ctx context.Context, trig core.Trigger, margin time.Duration) (core.Report, error) {
+	if trig.Platform == "" {
+		trig.Platform = h.Platform
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), budget)
-	defer cancel()
-	return h.Publisher.Publish(ctx, evs)
+	return h.Service.Handle(ctx, trig, core.HandleOptions{Margin: margin, Wait: h.Wait})
 }
 
 // source names this function for the events' source attribute.
@@ -181,39 +140,6 @@ func source(platform string, getenv func(string) string) string {
 		}
 	}
 	return "backupfn/" + platform
-}
-
-type subjectKey struct{}
-
-// withSubject records who sent an HTTP request (webhook key, Slack team,
-// channel and user) for the policy check.
-func withSubject(ctx context.Context, s policy.Subject) context.Context {
-	return context.WithValue(ctx, subjectKey{}, s)
-}
-
-func subjectOf(ctx context.Context, trig core.Trigger) policy.Subject {
-	s, _ := ctx.Value(subjectKey{}).(policy.Subject)
-	s.Source = trig.Source
-	return s
-}
-
-// denied reports a request the policy refuses: nothing starts, and the
-// refusal is published as a failed event.
-func (h *Handler) denied(ctx context.Context, trig core.Trigger, err error) (core.Report, error) {
-	what := append(append([]string{}, trig.Targets...), prefixed("group:", trig.Groups)...)
-	res := core.Result{Target: strings.Join(what, ","), Status: core.StatusFailed, TaskIDs: []string{},
-		Error: &core.ErrorInfo{Kind: errkind.PermissionDenied, Code: "PolicyDenied", Message: strings.TrimPrefix(err.Error(), "PermissionDenied: ")}}
-	rep := core.Report{Results: []core.Result{res}}
-	rep.Sinks = h.publish(ctx, sinks.NewEvents(h.Source, trig, rep, h.now()))
-	return rep, err
-}
-
-func prefixed(p string, names []string) []string {
-	out := make([]string, len(names))
-	for i, n := range names {
-		out[i] = p + n
-	}
-	return out
 }
 
 // Outcome is the result of one message of an event.

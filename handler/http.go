@@ -13,7 +13,6 @@ import (
 	"github.com/backupfn/backupfn/core"
 	"github.com/backupfn/backupfn/core/errkind"
 	"github.com/backupfn/backupfn/events"
-	"github.com/backupfn/backupfn/policy"
 	"github.com/backupfn/backupfn/providers"
 	"github.com/backupfn/backupfn/signature"
 	"github.com/backupfn/backupfn/sinks"
@@ -72,10 +71,12 @@ func (h *Handler) HandleHTTP(ctx context.Context, r *events.HTTPRequest, async b
 	if err != nil {
 		return errorResponse(http.StatusUnauthorized, &errkind.Error{Kind: errkind.Unauthenticated, Message: strings.TrimPrefix(err.Error(), "unauthenticated: ")})
 	}
-	ctx = withSubject(ctx, subject)
 	ev, err := events.DecodeHTTP(r, h.Platform)
 	if err != nil {
 		return errorResponse(events.HTTPStatus(err), &errkind.Error{Kind: errkind.InvalidArgument, Message: err.Error(), Err: err})
+	}
+	for i := range ev.Messages { // who signed it, for the policy
+		ev.Messages[i].Trigger.Caller = subject
 	}
 	if rt == "/v1/slack/command" {
 		cmd, _ := events.ParseSlashCommand(r.Body) // decoded above: only its response_url is needed
@@ -86,8 +87,8 @@ func (h *Handler) HandleHTTP(ctx context.Context, r *events.HTTPRequest, async b
 
 // authenticate checks the request's signature and that it was not seen
 // before, and returns who sent it (for the policy).
-func (h *Handler) authenticate(rt string, r *events.HTTPRequest) (policy.Subject, error) {
-	var s policy.Subject
+func (h *Handler) authenticate(rt string, r *events.HTTPRequest) (core.Caller, error) {
+	var s core.Caller
 	var sig string
 	if rt == "/v1/slack/command" {
 		if err := VerifySlack(h.slack, r.Header, r.Body, h.now()); err != nil {
@@ -224,7 +225,7 @@ func (h *Handler) slackCommand(ctx context.Context, ev events.Event, responseURL
 		// waits 3 s: start what fits in SlackBudget, report the rest pending.
 		ctx, cancel := context.WithTimeout(ctx, SlackBudget)
 		defer cancel()
-		rep, err := h.runWithin(ctx, m.Trigger, 500*time.Millisecond)
+		rep, err := h.run(ctx, m.Trigger, 500*time.Millisecond)
 		return jsonResponse(http.StatusOK, slackMessage(h.slackText(m.Trigger, rep, err)))
 	}
 	h.background.Add(1)
@@ -242,34 +243,6 @@ func (h *Handler) slackCommand(ctx context.Context, ev events.Event, responseURL
 // SlackBudget is how long a synchronous slash command may run: Slack
 // drops answers after 3 s.
 const SlackBudget = 2500 * time.Millisecond
-
-// runWithin is Run with a deadline margin: backups not started margin
-// before ctx's deadline are reported pending.
-func (h *Handler) runWithin(ctx context.Context, trig core.Trigger, margin time.Duration) (core.Report, error) {
-	if trig.Platform == "" {
-		trig.Platform = h.Platform
-	}
-	if err := h.Config.Policy.Check(subjectOf(ctx, trig), trig.Targets, trig.Groups); err != nil {
-		return h.denied(ctx, trig, err)
-	}
-	jobs, err := h.Config.Resolve(trig.Targets, trig.Groups)
-	if err != nil {
-		return core.Report{Results: []core.Result{}}, err
-	}
-	rep := h.Service.RunWithin(ctx, trig, jobs, margin)
-	evs := sinks.NewEvents(h.Source, trig, rep, h.now())
-	if h.Wait > 0 {
-		wctx, cancel := context.WithTimeout(ctx, h.Wait)
-		if d, ok := ctx.Deadline(); ok { // leave time to publish before the platform's deadline
-			wctx, cancel = context.WithDeadline(wctx, d.Add(-5*time.Second))
-		}
-		h.Service.Wait(wctx, jobs, &rep, nil)
-		cancel()
-		evs = append(evs, sinks.NewCompletionEvents(h.Source, trig, rep, h.now())...)
-	}
-	rep.Sinks = h.publish(ctx, evs)
-	return rep, nil
-}
 
 func slackMessage(text string) map[string]string {
 	return map[string]string{"response_type": "in_channel", "text": text}

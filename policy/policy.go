@@ -74,6 +74,15 @@ func (p Policy) RuleFor(s Subject) Rule {
 	return defaultRule(s.Source)
 }
 
+// Allow implements core.Policy: Check for the trigger's source and caller,
+// and the targets and groups it names.
+func (p Policy) Allow(trig core.Trigger) error {
+	c := trig.Caller
+	return p.Check(Subject{Source: trig.Source, Team: c.Team, Channel: c.Channel, User: c.User, Key: c.Key}, trig.Targets, trig.Groups)
+}
+
+var _ core.Policy = Policy{}
+
 // Check returns a PermissionDenied error naming the rule when s may not
 // back up every one of targets and groups.
 func (p Policy) Check(s Subject, targets, groups []string) error {

@@ -2,10 +2,11 @@ package sinks
 
 import (
 	"context"
-	"github.com/backupfn/backupfn/core"
 	"math/rand/v2"
 	"sync"
 	"time"
+
+	"github.com/backupfn/backupfn/core"
 )
 
 // Status is one sink's outcome for a run, as the report shows it.
@@ -13,11 +14,46 @@ type Status = core.SinkStatus
 
 // Publisher publishes to every sink, each on its own: a failing sink is
 // retried with backoff and never holds up or hides the others.
+//
+// It is core's Publisher: PublishRun turns a run's report into events.
 type Publisher struct {
 	Sinks    []Sink
 	Attempts int           // per sink; 0 means 4
 	Base     time.Duration // first backoff ceiling; 0 means 200ms
 	Max      time.Duration // backoff ceiling; 0 means 5s
+	// Source is the events' source attribute (the function's identity,
+	// e.g. "backupfn/scf/nightly-backup"); Now their clock (nil: time.Now).
+	Source string
+	Now    func() time.Time
+}
+
+var _ core.Publisher = (*Publisher)(nil)
+
+// PublishRun implements core.Publisher: one backup.started or backup.failed
+// event per result and a run.finished summary, then, when the tasks were
+// followed, one backup.completed or backup.failed per settled task.
+func (p *Publisher) PublishRun(ctx context.Context, trig core.Trigger, rep core.Report, waited bool) []core.SinkStatus {
+	now := time.Now
+	if p.Now != nil {
+		now = p.Now
+	}
+	if !waited {
+		return p.Publish(ctx, NewEvents(p.Source, trig, rep, now()))
+	}
+	// The start events say how each backup started, as without the wait
+	// (the followed task's state and error are the completion events');
+	// the summary holds the results as they ended.
+	started := core.Report{Results: make([]core.Result, len(rep.Results))}
+	for i, r := range rep.Results {
+		if r.TaskState != "" {
+			r.TaskState, r.Error = "", nil
+		}
+		started.Results[i] = r
+	}
+	evs := NewEvents(p.Source, trig, started, now())
+	evs[len(evs)-1].Data.Results = rep.Results
+	evs = append(evs, NewCompletionEvents(p.Source, trig, rep, now())...)
+	return p.Publish(ctx, evs)
 }
 
 // Publish delivers evs to every sink and returns one Status per sink, in

@@ -11,10 +11,8 @@ import (
 	"time"
 
 	"github.com/backupfn/backupfn/cloudemu"
-	"github.com/backupfn/backupfn/config"
 	"github.com/backupfn/backupfn/core"
-	"github.com/backupfn/backupfn/providers"
-	"github.com/backupfn/backupfn/providers/all"
+	"github.com/backupfn/backupfn/setup"
 )
 
 // demoConfig is examples/backupfn.yaml (a test keeps the two equal).
@@ -43,71 +41,94 @@ func (a *app) cmdDemo(ctx context.Context, args []string) int {
 	// Only the emulator's environment: the demo never sees real credentials.
 	env := emu.EnvMap("http://" + ln.Addr().String())
 	getenv := func(k string) string { return env[k] }
-	reg := all.New(providers.Config{Getenv: getenv})
-	cfg, err := config.Parse("demo.yaml (embedded)", demoConfig, reg, getenv)
-	if err != nil {
-		fmt.Fprintf(a.stderr, "backupfn demo: %v\n", err)
-		return exitFailed
-	}
-	jobs, err := cfg.Resolve(nil, []string{"nightly"})
-	if err != nil {
-		fmt.Fprintf(a.stderr, "backupfn demo: %v\n", err)
-		return exitFailed
-	}
-	fmt.Fprintf(a.stderr, "cloudemu listening on %s; backing up group %q (%d targets on 4 clouds)\n\n", ln.Addr(), "nightly", len(jobs))
-	svc := &core.Service{Registry: reg, PollInterval: 250 * time.Millisecond}
-	rep := svc.Run(ctx, core.Trigger{Platform: "cli", Source: core.SourceCLI, Groups: []string{"nightly"}}, jobs)
-	if code := a.printReport(rep, *asJSON, false); code != exitOK {
+	b, code := a.setup(ctx, "demo", setup.Options{Getenv: getenv, ConfigYAML: demoConfig, ConfigName: "demo.yaml (embedded)"})
+	if b == nil {
 		return code
 	}
-	fmt.Fprintln(a.stderr)
-	if !a.follow(ctx, svc, jobs, &rep) {
+	defer b.Close()
+	b.Service.PollInterval = 250 * time.Millisecond
+	f := &follower{a: a}
+	code = exitOK
+	rep, err := b.Service.Handle(ctx, core.Trigger{Platform: "cli", Source: core.SourceCLI, Groups: []string{"nightly"}}, core.HandleOptions{
+		OnResolved: func(jobs []core.Job) {
+			fmt.Fprintf(a.stderr, "cloudemu listening on %s; backing up group %q (%d targets on 4 clouds)\n\n", ln.Addr(), "nightly", len(jobs))
+		},
+		OnStarted: func(rep core.Report) {
+			code = a.printReport(rep, *asJSON, false)
+			fmt.Fprintln(a.stderr)
+			f.start(len(rep.Results))
+		},
+		Wait:      time.Hour, // the emulated backups take --backup-duration
+		OnSettled: f.settled,
+	})
+	f.stop()
+	switch {
+	case err != nil:
+		fmt.Fprintf(a.stderr, "backupfn demo: %v\n", err)
+		return exitFailed
+	case code != exitOK:
+		return code
+	case !f.allDone(rep):
 		return exitFailed
 	}
 	fmt.Fprintf(a.stderr, "\nthe emulator recorded %d backups: see what a test counts with GET /_emulator/backups\n", len(emu.Backups()))
 	return exitOK
 }
 
-// follow waits for every started task to be done or failed, printing each
-// as it settles (and a running count on a terminal), and reports whether
-// all are done.
-func (a *app) follow(ctx context.Context, svc *core.Service, jobs []core.Job, rep *core.Report) bool {
-	start := time.Now()
-	var mu sync.Mutex
-	settled, total := 0, len(rep.Results)
-	stop := make(chan struct{})
-	if a.isTerminal() {
-		go func() {
-			t := time.NewTicker(200 * time.Millisecond)
-			defer t.Stop()
-			for {
-				select {
-				case <-stop:
-					return
-				case <-t.C:
-					mu.Lock()
-					fmt.Fprintf(a.stderr, "\r  %d of %d tasks running… %s\033[K", total-settled, total, time.Since(start).Round(100*time.Millisecond))
-					mu.Unlock()
-				}
+// follower prints each task as it settles (and a running count on a
+// terminal) while the pipeline waits for them.
+type follower struct {
+	a               *app
+	mu              sync.Mutex
+	begun           time.Time
+	settledN, total int
+	done            chan struct{}
+}
+
+func (f *follower) start(total int) {
+	f.begun, f.total, f.done = time.Now(), total, make(chan struct{})
+	if !f.a.isTerminal() {
+		return
+	}
+	go func() {
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-f.done:
+				return
+			case <-t.C:
+				f.mu.Lock()
+				fmt.Fprintf(f.a.stderr, "\r  %d of %d tasks running… %s\033[K", f.total-f.settledN, f.total, time.Since(f.begun).Round(100*time.Millisecond))
+				f.mu.Unlock()
 			}
-		}()
-	}
-	svc.Wait(ctx, jobs, rep, func(i int, r core.Result) {
-		mu.Lock()
-		defer mu.Unlock()
-		settled++
-		if a.isTerminal() {
-			fmt.Fprint(a.stderr, "\r\033[K")
 		}
-		fmt.Fprintf(a.stderr, "  %-16s task %-36s %s after %s\n", jobs[i].Name, strings.Join(r.TaskIDs, ","), r.TaskState, time.Since(start).Round(100*time.Millisecond))
-	})
-	close(stop)
-	ok := true
+	}()
+}
+
+func (f *follower) settled(_ int, j core.Job, r core.Result) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.settledN++
+	if f.a.isTerminal() {
+		fmt.Fprint(f.a.stderr, "\r\033[K")
+	}
+	fmt.Fprintf(f.a.stderr, "  %-16s task %-36s %s after %s\n", j.Name, strings.Join(r.TaskIDs, ","), r.TaskState, time.Since(f.begun).Round(100*time.Millisecond))
+}
+
+func (f *follower) stop() {
+	if f.done != nil {
+		close(f.done)
+	}
+}
+
+// allDone reports whether every task is done, and says so.
+func (f *follower) allDone(rep core.Report) bool {
 	for _, r := range rep.Results {
-		ok = ok && r.TaskState == core.TaskDone
+		if r.TaskState != core.TaskDone {
+			return false
+		}
 	}
-	if ok {
-		fmt.Fprintf(a.stderr, "all %d backup tasks done\n", total)
-	}
-	return ok
+	fmt.Fprintf(f.a.stderr, "all %d backup tasks done\n", f.total)
+	return true
 }

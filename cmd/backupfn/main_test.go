@@ -303,3 +303,46 @@ func TestInvoke(t *testing.T) {
 		}
 	}
 }
+
+// Issue #12: run goes through the same pipeline as every function, so the
+// config's cli policy applies: a target it does not list starts nothing.
+func TestRunRefusedByPolicy(t *testing.T) {
+	h := newHarness(t)
+	cfg := writeConfig(t, `
+targets:
+  a: tencent-redis://ap-guangzhou/`+cloudemu.TencentInstance+`
+  b: alibaba-redis://cn-hangzhou/`+cloudemu.AlibabaInstance+`
+groups:
+  both: [a, b]
+policy:
+  cli: {targets: [a]}
+`)
+	for _, args := range [][]string{
+		{"--target", "b"},
+		{"--target", "a", "--target", "b"},
+		{"--group", "both"},
+		{"--target", "tencent-redis://ap-guangzhou/" + cloudemu.TencentInstance}, // a URL: not allowed either
+		{"--target", "b", "--dry-run"},
+	} {
+		code, out, errOut := h.run(append([]string{"run", "--config", cfg, "--json"}, args...)...)
+		var rep jsonReport
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatalf("%v: stdout is not the JSON report: %v\n%s%s", args, err, out, errOut)
+		}
+		if code != exitFailed || len(rep.Results) != 1 || rep.Results[0].Status != "failed" || rep.Results[0].Error == nil ||
+			rep.Results[0].Error.Kind != "PermissionDenied" || !strings.Contains(rep.Results[0].Error.Message, "policy.cli") {
+			t.Errorf("%v: exit %d, report %+v; want exit 1 and one failed PermissionDenied entry naming policy.cli\n%s", args, code, rep.Results, errOut)
+		}
+		if n := len(h.emu.Requests()); n != 0 {
+			t.Fatalf("%v: a refused run sent %d requests to the emulator, want none", args, n)
+		}
+	}
+	code, out, errOut := h.run("run", "--config", cfg, "--target", "b")
+	if code != exitFailed || !strings.Contains(out, "PermissionDenied (PolicyDenied)") || !strings.Contains(out, "policy.cli") {
+		t.Errorf("table: exit %d\n%s%s", code, out, errOut)
+	}
+	// The control: what the rule allows does start.
+	if code, out, errOut := h.run("run", "--config", cfg, "--target", "a"); code != exitOK || len(h.emu.Backups()) != 1 {
+		t.Fatalf("allowed target: exit %d, %d backups\n%s%s", code, len(h.emu.Backups()), out, errOut)
+	}
+}

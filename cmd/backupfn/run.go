@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -13,11 +14,8 @@ import (
 	"github.com/backupfn/backupfn/config"
 	"github.com/backupfn/backupfn/core"
 	"github.com/backupfn/backupfn/core/errkind"
-	"github.com/backupfn/backupfn/handler"
-	"github.com/backupfn/backupfn/providers"
-	"github.com/backupfn/backupfn/providers/all"
+	"github.com/backupfn/backupfn/setup"
 	"github.com/backupfn/backupfn/sinks"
-	sinkall "github.com/backupfn/backupfn/sinks/all"
 )
 
 const runExamples = `  # one target by URL (credentials from the standard environment variables)
@@ -48,75 +46,74 @@ func (a *app) cmdRun(ctx context.Context, args []string) int {
 		fmt.Fprintf(a.stderr, "backupfn run: unexpected argument %q: name targets with --target\n", fs.Arg(0))
 		return exitUsage
 	}
-	reg := all.New(providers.Config{Getenv: a.getenv})
-	cfg, code := a.loadConfig(*cfgPath, reg, "run")
-	if cfg == nil {
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	// Without a key nothing is deduplicated: no store, no Redis connection.
+	b, code := a.setup(ctx, "run", setup.Options{Getenv: a.getenv, ConfigPath: *cfgPath, NoStore: *idemKey == "", Source: "backupfn/cli"})
+	if b == nil {
 		return code
 	}
-	jobs, err := cfg.Resolve(targets, groups)
-	if err != nil {
-		fmt.Fprintf(a.stderr, "backupfn run: %s\n", messages(err))
-		return exitUsage
+	defer b.Close() // stdout is the report: no log sink
+	if *idemKey != "" && b.Config.Idempotency.Store != "redis" {
+		b.Service.LookFirst = 24 * time.Hour // this process's memory store forgets: ask the cloud
 	}
 	trig := core.Trigger{Platform: "cli", Source: core.SourceCLI, Targets: targets, Groups: groups, Remark: *remark,
 		Requester: a.getenv("USER"), DedupeKey: *idemKey}
-	if *dryRun {
-		return a.printReport(dryRunReport(jobs), *asJSON, true)
+	o := core.HandleOptions{DryRun: *dryRun}
+	var bar *progressBar // drawn once the number of targets is known
+	o.OnResolved = func(jobs []core.Job) {
+		if !*dryRun {
+			bar = a.progress(len(jobs))
+		}
 	}
-	configured, err := sinkall.Build(cfg, sinks.Options{})
-	if err != nil {
-		fmt.Fprintf(a.stderr, "backupfn run: invalid config:\n%s\n", indent(err.Error()))
+	o.OnResult = func(i int, r core.Result) {
+		if bar != nil {
+			bar.done(i, r)
+		}
+	}
+	defer func() {
+		if bar != nil {
+			bar.finish()
+		}
+	}()
+	if *wait {
+		o.Wait = *timeout // and never past the --timeout deadline
+		o.OnStarted = func(rep core.Report) {
+			fmt.Fprintf(a.stderr, "%d started; waiting for the backup tasks to finish…\n", rep.Counts()[core.StatusStarted]+rep.Counts()[core.StatusAlreadyStarted])
+		}
+	}
+	rep, err := b.Service.Handle(ctx, trig, o)
+	switch {
+	case errkind.KindOf(err) == errkind.PermissionDenied: // the policy refused: the report says which rule
+		return a.printReport(rep, *asJSON, false)
+	case err != nil:
+		fmt.Fprintf(a.stderr, "backupfn run: %s\n", messages(err))
 		return exitUsage
 	}
-	pub := &sinks.Publisher{Sinks: configured} // stdout is the report: no log sink
-	defer pub.Close()
-	ctx, cancel := context.WithTimeout(ctx, *timeout)
-	defer cancel()
-	svc := &core.Service{Registry: reg}
-	if *idemKey != "" {
-		store, err := handler.OpenStore(ctx, cfg.Idempotency)
-		if err != nil {
-			fmt.Fprintf(a.stderr, "backupfn run: %v\n", err)
-			return exitFailed
-		}
-		svc.Store, svc.StoreTTL = store, cfg.Idempotency.TTL
-		if cfg.Idempotency.Store != "redis" {
-			svc.LookFirst = 24 * time.Hour // this process's memory store forgets: ask the cloud
-		}
-	}
-	if p := a.progress(len(jobs)); p != nil {
-		svc.OnResult = p.done
-		defer p.finish()
-	}
-	rep := svc.Run(ctx, trig, jobs)
-	evs := sinks.NewEvents("backupfn/cli", trig, rep, time.Now())
-	if *wait {
-		fmt.Fprintf(a.stderr, "%d started; waiting for the backup tasks to finish…\n", rep.Counts()[core.StatusStarted]+rep.Counts()[core.StatusAlreadyStarted])
-		svc.Wait(ctx, jobs, &rep, nil)
-		evs = append(evs, sinks.NewCompletionEvents("backupfn/cli", trig, rep, time.Now())...)
-	}
-	rep.Sinks = pub.Publish(context.WithoutCancel(ctx), evs)
-	code = a.printReport(rep, *asJSON, false)
+	code = a.printReport(rep, *asJSON, *dryRun)
 	for _, r := range rep.Results {
-		if *wait && r.TaskState != core.TaskDone && code == exitOK {
+		if *wait && !*dryRun && r.TaskState != core.TaskDone && code == exitOK {
 			code = exitFailed
 		}
 	}
 	return code
 }
 
-// loadConfig loads path, or returns an empty config when path is "".
-// On failure it prints every error and returns nil and the exit code.
-func (a *app) loadConfig(path string, reg *providers.Registry, cmd string) (*config.Config, int) {
-	if path == "" {
-		return config.Empty(reg), 0
-	}
-	cfg, err := config.Load(path, reg, a.getenv)
-	if err != nil {
+// setup builds the service (package setup); on failure it prints why and
+// returns nil and the exit code: 2 for a bad config, 1 for a store that
+// cannot be reached.
+func (a *app) setup(ctx context.Context, cmd string, o setup.Options) (*setup.Built, int) {
+	b, err := setup.New(ctx, o)
+	var ce config.Errors
+	switch {
+	case errors.As(err, &ce):
 		fmt.Fprintf(a.stderr, "backupfn %s: invalid config:\n%s\n", cmd, indent(err.Error()))
 		return nil, exitUsage
+	case err != nil:
+		fmt.Fprintf(a.stderr, "backupfn %s: %v\n", cmd, err)
+		return nil, exitFailed
 	}
-	return cfg, 0
+	return b, exitOK
 }
 
 func indent(s string) string { return "  " + strings.ReplaceAll(s, "\n", "\n  ") }
@@ -135,19 +132,10 @@ func messages(err error) string {
 	return strings.Join(lines, "\n  ")
 }
 
-func dryRunReport(jobs []core.Job) core.Report {
-	rep := core.Report{Results: make([]core.Result, len(jobs))}
-	for i, j := range jobs {
-		rep.Results[i] = core.Result{Target: j.Target.String(), Name: j.Name, Provider: j.Target.Scheme,
-			Region: j.Target.Region, Instance: j.Target.Instance, Status: core.StatusSkipped, TaskIDs: []string{}}
-	}
-	return rep
-}
-
 // printReport prints rep as JSON or a table and returns the exit code.
 func (a *app) printReport(rep core.Report, asJSON, dryRun bool) int {
 	code := exitOK
-	if !rep.OK() && !dryRun {
+	if (!dryRun && !rep.OK()) || rep.Counts()[core.StatusFailed] > 0 {
 		code = exitFailed
 	}
 	if asJSON {

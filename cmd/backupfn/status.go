@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/backupfn/backupfn/core"
 	"github.com/backupfn/backupfn/core/errkind"
 	"github.com/backupfn/backupfn/providers"
-	"github.com/backupfn/backupfn/providers/all"
+	"github.com/backupfn/backupfn/setup"
 )
 
 func (a *app) cmdStatus(ctx context.Context, args []string) int {
@@ -25,18 +26,18 @@ func (a *app) cmdStatus(ctx context.Context, args []string) int {
 		fmt.Fprintln(a.stderr, "backupfn status: want --target NAME|URL and one TASK_ID")
 		return exitUsage
 	}
-	reg := all.New(providers.Config{Getenv: a.getenv})
-	cfg, code := a.loadConfig(*cfgPath, reg, "status")
-	if cfg == nil {
+	b, code := a.setup(ctx, "status", setup.Options{Getenv: a.getenv, ConfigPath: *cfgPath, NoStore: true})
+	if b == nil {
 		return code
 	}
-	jobs, err := cfg.Resolve([]string{*target}, nil)
+	_ = b.Close()
+	jobs, err := b.Service.Jobs(core.Trigger{Targets: []string{*target}})
 	if err != nil {
 		fmt.Fprintf(a.stderr, "backupfn status: %s\n", messages(err))
 		return exitUsage
 	}
 	t := jobs[0].Target
-	p, _ := reg.Lookup(t.Scheme)
+	p, _ := b.Registry.Lookup(t.Scheme)
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 	st, err := p.Status(ctx, t, fs.Arg(0))

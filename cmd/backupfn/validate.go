@@ -4,13 +4,10 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/backupfn/backupfn/providers"
-	"github.com/backupfn/backupfn/providers/all"
-	"github.com/backupfn/backupfn/sinks"
-	sinkall "github.com/backupfn/backupfn/sinks/all"
+	"github.com/backupfn/backupfn/setup"
 )
 
-func (a *app) cmdValidate(_ context.Context, args []string) int {
+func (a *app) cmdValidate(ctx context.Context, args []string) int {
 	fs := a.newFlags("validate", "--config FILE", `  backupfn validate --config backupfn.yaml
   BACKUPFN_CONFIG=backupfn.yaml backupfn validate`)
 	cfgPath := fs.String("config", a.getenv("BACKUPFN_CONFIG"), "config file to check (default $BACKUPFN_CONFIG)")
@@ -21,18 +18,13 @@ func (a *app) cmdValidate(_ context.Context, args []string) int {
 		fmt.Fprintln(a.stderr, "backupfn validate: name the config file with --config FILE")
 		return exitUsage
 	}
-	cfg, code := a.loadConfig(*cfgPath, all.New(providers.Config{Getenv: a.getenv}), "validate")
-	if cfg == nil {
+	// Built as run would build it (config, policy, sinks), connecting nowhere.
+	b, code := a.setup(ctx, "validate", setup.Options{Getenv: a.getenv, ConfigPath: *cfgPath, NoStore: true})
+	if b == nil {
 		return code
 	}
-	built, err := sinkall.Build(cfg, sinks.Options{})
-	if err != nil {
-		fmt.Fprintf(a.stderr, "backupfn validate: invalid config:\n%s\n", indent(err.Error()))
-		return exitUsage
-	}
-	for _, s := range built {
-		_ = s.Close()
-	}
+	_ = b.Close()
+	cfg := b.Config
 	fmt.Fprintf(a.stdout, "%s: ok: %d targets, %d groups, %d sinks\n", cfg.Path, len(cfg.Targets), len(cfg.Groups), len(cfg.Sinks))
 	return exitOK
 }

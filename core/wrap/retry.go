@@ -1,4 +1,4 @@
-package core
+package wrap
 
 import (
 	"context"
@@ -19,7 +19,8 @@ type RetryPolicy struct {
 	MaxElapsed time.Duration // total time for one target; 0 means 60s
 }
 
-func (p RetryPolicy) withDefaults() RetryPolicy {
+// WithDefaults returns p with its zero fields set to the defaults.
+func (p RetryPolicy) WithDefaults() RetryPolicy {
 	if p.Attempts <= 0 {
 		p.Attempts = 4
 	}
@@ -45,24 +46,44 @@ func (p RetryPolicy) backoff(n int) time.Duration {
 	return time.Duration(rand.Int64N(int64(ceil) + 1))
 }
 
-// errNotStarted means the start window closed before the call was made.
-var errNotStarted = errors.New("not started before the invocation's deadline")
+// Retry returns p with StartBackup retried by pol (now is the clock; nil
+// means time.Now). After an ambiguous failure (errkind.Unknown: the backup
+// may have started) it asks FindStarted for the call's marker before
+// calling again, and once more before giving up, so one trigger never
+// starts two backups of one target and a backup that did start is not
+// reported failed; while a lookup fails it backs off and looks again, never
+// calling. WithLookSince makes it look first. An inner ErrNotStarted (the
+// start window closed) ends it at once. Status and FindStarted pass
+// through.
+func Retry(p providers.Provider, pol RetryPolicy, now func() time.Time) providers.Provider {
+	if now == nil {
+		now = time.Now
+	}
+	return &retrier{base{p}, pol.WithDefaults(), now}
+}
 
-// start calls StartBackup with retries. After an ambiguous failure (the
-// backup may have started) it asks FindStarted before calling again, and
-// once more before giving up, so one trigger never starts two backups of
-// one target and a backup that did start is not reported failed.
-//
-// A non-zero lookSince means an earlier delivery may have started this
-// backup (it tried and did not finish): look for one started since then
-// first. Waits for the rate limit end with startBy (errNotStarted).
-func (s *Service) start(ctx, startBy context.Context, p providers.Provider, t providers.Target, o providers.StartOptions, lookSince time.Time) (providers.Started, int, error) {
-	pol := s.Retry.withDefaults()
-	first := s.now().Add(-time.Second) // clock skew margin for FindStarted
+type retrier struct {
+	base
+	pol RetryPolicy
+	now func() time.Time
+}
+
+// StartBackup implements providers.Provider.
+func (r *retrier) StartBackup(ctx context.Context, t providers.Target, o providers.StartOptions) (providers.Started, error) {
+	st, n, err := r.start(ctx, t, o, lookSince(ctx))
+	if s := statsOf(ctx); s != nil {
+		s.Attempts = n
+	}
+	return st, err
+}
+
+func (r *retrier) start(ctx context.Context, t providers.Target, o providers.StartOptions, lookSince time.Time) (providers.Started, int, error) {
+	p, pol := r.Provider, r.pol
+	first := r.now().Add(-time.Second) // clock skew margin for FindStarted
 	if !lookSince.IsZero() {
 		first = lookSince
 	}
-	deadline := s.now().Add(pol.MaxElapsed)
+	deadline := r.now().Add(pol.MaxElapsed)
 	ambiguous := !lookSince.IsZero()
 	// giveUp reports err, unless a last look finds the backup an ambiguous
 	// call started.
@@ -87,15 +108,15 @@ func (s *Service) start(ctx, startBy context.Context, p providers.Provider, t pr
 			return st, n - 1, nil
 		}
 		if err == nil {
-			if werr := s.limiter(t).Wait(startBy); werr != nil {
-				if ctx.Err() != nil {
-					return giveUp(n-1, providers.TransportError(ctx, ctx.Err(), "waiting for the rate limit: "+ctx.Err().Error()))
-				}
-				return providers.Started{}, n - 1, errNotStarted
-			}
 			st, err = p.StartBackup(ctx, t, o)
-			if err == nil {
+			var nc *NotCalledError
+			switch {
+			case err == nil:
 				return st, n, nil
+			case errors.Is(err, ErrNotStarted): // the start window closed: no call made
+				return providers.Started{}, n - 1, ErrNotStarted
+			case errors.As(err, &nc): // ctx ended while waiting: no call made
+				return giveUp(n-1, nc.Err)
 			}
 		}
 		k := errkind.KindOf(err)
@@ -105,19 +126,8 @@ func (s *Service) start(ctx, startBy context.Context, p providers.Provider, t pr
 		}
 		ambiguous = ambiguous || errkind.Ambiguous(k)
 		wait := pol.backoff(n)
-		if n >= pol.Attempts || s.now().Add(wait).After(deadline) || !sleep(ctx, wait) {
+		if n >= pol.Attempts || r.now().Add(wait).After(deadline) || !sleep(ctx, wait) {
 			return giveUp(n, err)
 		}
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
 	}
 }
