@@ -1,6 +1,10 @@
 package events
 
-import "bytes"
+import (
+	"bytes"
+
+	"github.com/backupfn/backupfn/core"
+)
 
 // FCTimerEvent is the payload of an Alibaba FC timer trigger.
 type FCTimerEvent struct {
@@ -22,15 +26,27 @@ var fcKinds = []payloadKind{
 		return p.str("version") == "v1" && p.has("rawPath")
 	}, decodeFCHTTP},
 	{KindFCEventBridge, "a JSON array of CloudEvents", func(p probe) bool { return p.array }, decodeFCEventBridge},
+	{KindFCMNSStream, "body and attrs (a STREAM message with attributes)", func(p probe) bool {
+		return len(p.obj) == 2 && p.has("body") && p.has("attrs")
+	}, decodeFCMNSStreamAttrs},
 }
 
 // DecodeFC decodes an Alibaba FC invocation payload: a timer, MNS topic
 // (JSON format), HTTP trigger (FC3) or EventBridge (Kafka, ...) event, or
 // else a request body. A payload that is not a JSON object or array is an
 // MNS topic message in STREAM format: the raw message body, read as JSON or
-// words. An HTTP trigger event comes back as Event.HTTP for DecodeHTTP.
+// words; an MNS XML <Notification> is read like the JSON format. An HTTP
+// trigger event comes back as Event.HTTP for DecodeHTTP.
 func DecodeFC(payload []byte) (Event, error) {
 	return detect(PlatformFC, payload, fcKinds, func(p probe, payload []byte) (Event, bool) {
+		if p.obj == nil && !p.array && isMNSXML(payload) {
+			ev, err := decodeFCMNSXML(payload)
+			if err != nil {
+				ev = Event{Kind: KindFCMNS, Messages: []Message{origin{platform: PlatformFC, source: core.SourceQueue,
+					requester: "mns"}.fail("", err)}}
+			}
+			return ev, true
+		}
 		if p.obj == nil && !p.array && len(bytes.TrimSpace(payload)) > 0 {
 			return decodeFCMNSStream(payload), true
 		}

@@ -97,6 +97,11 @@ func TestDecodeFixtures(t *testing.T) {
 			Requester: "mns:backup-requests", Time: time.UnixMilli(1550216302888)}}}},
 		{"fc-mns-stream.txt", DecodeFC, KindFCMNSStream, []want{{trig: core.Trigger{Platform: fc, Source: queue,
 			Groups: strs("nightly", "weekly"), Requester: "mns"}}}},
+		{"fc-mns.xml", DecodeFC, KindFCMNS, []want{{id: "6CC4D900CA59A2CD-1-15180534A8F-200000001", trig: core.Trigger{Platform: fc, Source: queue,
+			DedupeKey: "fc-mns:backup-requests:6CC4D900CA59A2CD-1-15180534A8F-200000001", Groups: strs("nightly"),
+			Requester: "mns:backup-requests", Time: time.UnixMilli(1449556920975)}}}},
+		{"fc-mns-stream-attrs.json", DecodeFC, KindFCMNSStream, []want{{trig: core.Trigger{Platform: fc, Source: queue,
+			Groups: strs("nightly"), Requester: "mns"}}}},
 		{"fc-eventbridge-kafka.json", DecodeFC, KindFCEventBridge, []want{
 			{id: "1cb591f9-987e-41d9-b974-0342e9acb90a", trig: core.Trigger{Platform: fc, Source: queue, DedupeKey: "fc-kafka:backup-requests/9/3",
 				Groups: strs("nightly"), Requester: "kafka:backup-requests", Time: at("2022-08-01T09:32:56.797Z")}},
@@ -107,9 +112,8 @@ func TestDecodeFixtures(t *testing.T) {
 				Groups: strs("weekly"), Requester: "kafka:backup-requests", Time: at("2022-08-01T09:32:56.797Z")}}}},
 		{"lambda-schedule.json", DecodeLambda, KindLambdaSchedule, []want{{id: "nightly", trig: core.Trigger{Platform: lam, Source: timer,
 			DedupeKey: "lambda-schedule:nightly:2015-10-08T16:53:06Z", Groups: strs("nightly"), Requester: "timer:nightly", Time: at("2015-10-08T16:53:06Z")}}}},
-		{"lambda-schedule-body.json", DecodeLambda, KindLambdaSchedule, []want{{id: "rds-weekly", trig: core.Trigger{Platform: lam, Source: timer,
-			DedupeKey: "lambda-schedule:rds-weekly:2024-03-01T02:00:00Z", Remark: "weekly", Requester: "timer:rds-weekly", Time: at("2024-03-01T02:00:00Z"),
-			Targets: strs("huawei-rds://cn-north-4/0a1b2c3d4e5f4a6b8c7d9e0f1a2b3c4din01?project_id=0123456789abcdef")}}}},
+		{"lambda-scheduler-input.json", DecodeLambda, KindWebhook, []want{{trig: core.Trigger{Platform: lam, Source: core.SourceHTTP,
+			DedupeKey: "idem:nightly-2024-03-01T02:00:00Z", Groups: strs("nightly"), Requester: "invoke"}}}},
 		{"lambda-eventbridge.json", DecodeLambda, KindLambdaEventBridge, []want{{id: "fe8d3c65-xmpl-c5c3-2c87-81584709a377", trig: core.Trigger{
 			Platform: lam, Source: queue, DedupeKey: "idem:deploy-4711", Groups: strs("pre-deploy"), Requester: "eventbridge:com.example.deploy",
 			Time: at("2024-03-01T09:15:00Z")}}}},

@@ -24,7 +24,7 @@ func TestRoundTrip(t *testing.T) {
 		{"fc-http.json", new(FCHTTPTriggerEvent)},
 		{"fc-eventbridge-kafka.json", new(FCEventBridgeEvent)},
 		{"lambda-schedule.json", new(EventBridgeEvent)},
-		{"lambda-schedule-body.json", new(EventBridgeEvent)},
+		{"lambda-scheduler-input.json", new(Request)},
 		{"lambda-eventbridge.json", new(EventBridgeEvent)},
 		{"lambda-sqs.json", new(SQSEvent)},
 		{"lambda-http.json", new(LambdaHTTPEvent)},
