@@ -126,6 +126,49 @@ func TestFC(t *testing.T) {
 		checkStarted(t, rep.Results, c.since(n), 4)
 	})
 
+	// The MNS formats, each through fc-runtime-go-sdk's own invoke loop
+	// (fc.Start in the child): the SDK hands the raw bytes to the []byte
+	// handler, so a payload that is not JSON reaches backupfn.
+	for _, tc := range []struct{ name, payload string }{
+		// STREAM, the trigger's default format: the message body itself
+		// (FC "MNS topic trigger" event format; FC3 MNSTopicTriggerConfig).
+		{"mns stream text", "nightly"},
+		// STREAM with MessageAttributes: {"body", "attrs"} (same FC page).
+		{"mns stream with attributes", `{"body":"nightly","attrs":{"Extend":"{\"key\":\"value\"}"}}`},
+		// XML: MNS's NotifyContentFormat XML notification (MNS docs, NotifyContentFormat).
+		{"mns xml", `<?xml version="1.0" encoding="utf-8"?><Notification xmlns="http://mns.aliyuncs.com/doc/v1/">` +
+			`<TopicOwner>1938858730552836</TopicOwner><TopicName>backup-requests</TopicName>` +
+			`<Subscriber>1938858730552836</Subscriber><SubscriptionName>backupfn</SubscriptionName>` +
+			`<MessageId>` + newID("MNSXML") + `</MessageId><Message>nightly</Message>` +
+			`<MessageMD5>F1E92841751D795AB325861034B50001</MessageMD5><PublishTime>1449556920975</PublishTime></Notification>`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n := c.count()
+			rep := decodeReport(t, tc.name, f.invoke(t, []byte(tc.payload), true).ok(t, tc.name))
+			checkStarted(t, rep.Results, c.since(n), 4)
+			if got := instances(c.since(n)); !slices.Equal(got, nightlyInstances) {
+				t.Errorf("backed up %v, want %v", got, nightlyInstances)
+			}
+		})
+	}
+
+	t.Run("eventbridge kafka", func(t *testing.T) {
+		// A batch of CloudEvents as EventBridge delivers Kafka messages to
+		// FC (shape: events/testdata/fc-eventbridge-kafka.json).
+		n := c.count()
+		offset := time.Now().UnixNano()
+		ev := mustJSON(t, []map[string]any{{
+			"data": map[string]any{"topic": "backup-requests", "partition": 0, "offset": offset,
+				"timestamp": time.Now().UnixMilli(), "headers": map[string]any{"headers": []any{}, "isReadOnly": false},
+				"value": `{"groups":["nightly"]}`},
+			"id": newID("ce"), "source": "acs:alikafka", "specversion": "1.0", "type": "alikafka:Topic:Message",
+			"datacontenttype": "application/json; charset=utf-8", "time": time.Now().UTC().Format(time.RFC3339Nano),
+			"subject": "acs:alikafka:alikafka_pre-cn-7pp2t2jwj001:topic:backup-requests", "aliyunaccountid": "1938858730552836",
+		}})
+		rep := decodeReport(t, "eventbridge", f.invoke(t, ev, true).ok(t, "eventbridge"))
+		checkStarted(t, rep.Results, c.since(n), 4)
+	})
+
 	t.Run("mns delivered twice at once", func(t *testing.T) {
 		// FC runs invocations concurrently: two deliveries of one message
 		// start each backup once; the other delivery replays it.
