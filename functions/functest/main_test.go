@@ -19,7 +19,8 @@ import (
 	"github.com/backupfn/backupfn/cloudemu"
 )
 
-// bins holds the built function binaries, by name: scf, fc, lambda, http.
+// bins holds the built function binaries, by name: scf, fc, lambda, http,
+// functiongraph.
 var bins = map[string]string{}
 
 // The secrets handed to the children: none may appear in their output.
@@ -77,7 +78,7 @@ func run(m *testing.M) int {
 	return m.Run()
 }
 
-// build compiles the four entrypoints into dir, as they are deployed:
+// build compiles the entrypoints into dir, as they are deployed:
 // CGO_ENABLED=0, and -tags lambda.norpc for Lambda.
 func build(dir string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -96,7 +97,7 @@ func build(dir string) error {
 		args []string
 	}
 	var jobs []job
-	for _, name := range []string{"scf", "fc", "lambda", "http"} {
+	for _, name := range []string{"scf", "fc", "lambda", "http", "functiongraph"} {
 		bin := filepath.Join(dir, name)
 		args := []string{"build", "-o", bin}
 		if name == "lambda" {

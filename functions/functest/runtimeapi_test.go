@@ -14,10 +14,14 @@ import (
 // runtimeAPI fakes a pull-style runtime API (AWS Lambda's, Alibaba FC's):
 // the function GETs <prefix>next, which blocks until an invocation is
 // queued, and POSTs the answer to <prefix><id>/response or <prefix><id>/error.
+// With huawei set it is FunctionGraph's custom runtime API instead (Huawei
+// FunctionGraph user guide, "Custom Runtime"): GET <prefix>request, POST
+// <prefix>response/<id> or <prefix>error/<id>.
 type runtimeAPI struct {
 	prefix string // e.g. "/2018-06-01/runtime/invocation/"
 	ack    int    // the status the runtime answers a POST with
-	addr   string // host:port, for AWS_LAMBDA_RUNTIME_API / FC_RUNTIME_API
+	addr   string // host:port, for AWS_LAMBDA_RUNTIME_API / FC_RUNTIME_API / RUNTIME_API_ADDR
+	huawei bool
 
 	queue chan *invocation
 	done  chan struct{}
@@ -42,8 +46,18 @@ type apiResult struct {
 
 func newRuntimeAPI(t *testing.T, prefix string, ack int) *runtimeAPI {
 	t.Helper()
-	api := &runtimeAPI{prefix: prefix, ack: ack, queue: make(chan *invocation, 16),
-		done: make(chan struct{}), waiting: map[string]*invocation{}}
+	return startRuntimeAPI(t, &runtimeAPI{prefix: prefix, ack: ack})
+}
+
+// newFunctionGraphRuntimeAPI is FunctionGraph's custom runtime API.
+func newFunctionGraphRuntimeAPI(t *testing.T) *runtimeAPI {
+	t.Helper()
+	return startRuntimeAPI(t, &runtimeAPI{prefix: "/v1/runtime/invocation/", ack: http.StatusOK, huawei: true})
+}
+
+func startRuntimeAPI(t *testing.T, api *runtimeAPI) *runtimeAPI {
+	t.Helper()
+	api.queue, api.done, api.waiting = make(chan *invocation, 16), make(chan struct{}), map[string]*invocation{}
 	srv := httptest.NewServer(http.HandlerFunc(api.serve))
 	// Cleanups run last-in first-out: this one runs after the child started
 	// later is killed, so no GET next is left hanging.
@@ -61,7 +75,11 @@ func (api *runtimeAPI) serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "not a runtime API path", http.StatusNotFound)
 		return
 	}
-	if rest == "next" && r.Method == http.MethodGet {
+	nextPath := "next"
+	if api.huawei {
+		nextPath = "request"
+	}
+	if rest == nextPath && r.Method == http.MethodGet {
 		api.mu.Lock()
 		api.nexts++
 		api.mu.Unlock()
@@ -73,7 +91,9 @@ func (api *runtimeAPI) serve(w http.ResponseWriter, r *http.Request) {
 			for k, v := range inv.header {
 				w.Header()[k] = v
 			}
-			w.Header().Set("Content-Type", "application/json")
+			if w.Header().Get("Content-Type") == "" {
+				w.Header().Set("Content-Type", "application/json")
+			}
 			w.WriteHeader(http.StatusOK)
 			_, _ = w.Write(inv.payload)
 		case <-r.Context().Done():
@@ -83,6 +103,9 @@ func (api *runtimeAPI) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id, kind, ok := strings.Cut(rest, "/")
+	if api.huawei {
+		kind, id, ok = strings.Cut(rest, "/")
+	}
 	if !ok || r.Method != http.MethodPost || (kind != "response" && kind != "error") {
 		http.Error(w, "unknown runtime API call "+r.Method+" "+r.URL.Path, http.StatusNotFound)
 		return
