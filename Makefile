@@ -24,7 +24,8 @@ fuzz:
 build:
 	$(BUILD) -o bin/backupfn ./cmd/backupfn
 
-## lint: gofmt, go vet, go.mod tidy, staticcheck (installed at STATICCHECK_VERSION when missing)
+## lint: gofmt, go vet, go.mod tidy, staticcheck (installed at STATICCHECK_VERSION when missing), and the
+## platforms' validators over deploy/ (deploy/lint.sh: cfn-lint, the fc3 schema; each says when it is skipped)
 STATICCHECK_VERSION ?= 2026.2.2
 STATICCHECK ?= $(shell command -v staticcheck 2>/dev/null || echo "$$($(GO) env GOPATH)/bin/staticcheck")
 lint:
@@ -33,6 +34,7 @@ lint:
 	$(GO) mod tidy -diff
 	@[ -x "$(STATICCHECK)" ] || GOFLAGS= $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 	$(STATICCHECK) ./...
+	deploy/lint.sh
 
 ## dist: the function packages (reproducible zips with run bits) for each platform
 dist:
