@@ -14,9 +14,9 @@ import (
 
 	"github.com/backupfn/backupfn/core/errkind"
 	"github.com/backupfn/backupfn/internal/fixture"
-	"github.com/backupfn/backupfn/providers/tencentredis/tcmodels"
 	"github.com/backupfn/backupfn/providers"
 	"github.com/backupfn/backupfn/providers/tencentredis"
+	"github.com/backupfn/backupfn/providers/tencentredis/tcmodels"
 )
 
 // The contract fixtures in testdata/fixtures are the clouds' answers as
