@@ -2,17 +2,13 @@ package alibabaredis
 
 import (
 	"context"
-	"errors"
 	"net/http"
-	"net/url"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk"
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth"
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
-	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
 	r_kvstore "github.com/aliyun/alibaba-cloud-sdk-go/services/r-kvstore"
 
 	"github.com/backupfn/backupfn/core/errkind"
@@ -74,7 +70,7 @@ func (p *Provider) newCall(ctx context.Context, t providers.Target) (*call, erro
 	clientMu.Unlock()
 	if err != nil {
 		cancel()
-		return nil, &errkind.Error{Kind: errkind.Internal, Message: Scheme + ": building the client: " + redact(err.Error(), creds), Err: err}
+		return nil, &errkind.Error{Kind: errkind.Internal, Message: Scheme + ": building the client: " + providers.Redact(err.Error(), creds), Err: providers.Hide(err, creds)}
 	}
 	client.Domain = host
 	return &call{ctx: cctx, done: cancel, client: client, creds: creds, scheme: scheme}, nil
@@ -91,60 +87,9 @@ func (t ctxTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return t.base.RoundTrip(r.WithContext(t.ctx))
 }
 
-// fail classifies an SDK error: the cloud's answer through errorKinds,
-// anything else through providers.TransportError. Messages and the kept
-// error text are redacted: the URL carries the key ID and STS token, and
-// SignatureDoesNotMatch echoes the string to sign.
+// fail classifies an SDK error through errorTable. Messages and the kept
+// error text are redacted there: the URL carries the key ID and STS token
+// (its query is dropped), and SignatureDoesNotMatch echoes the string to sign.
 func (c *call) fail(err error, what string) error {
-	var se *sdkerrors.ServerError
-	if errors.As(err, &se) {
-		msg := se.Message()
-		if r := se.Recommend(); r != "" && (se.ErrorCode() == "SignatureDoesNotMatch" || se.ErrorCode() == "IncompleteSignature") {
-			msg += " (" + r + ")"
-		}
-		if len(msg) > 2000 {
-			msg = msg[:2000] + "..."
-		}
-		return &errkind.Error{Kind: kindOf(se.ErrorCode(), se.HttpStatus()), Code: se.ErrorCode(),
-			RequestID: se.RequestId(), Message: what + ": " + redact(msg, c.creds), Err: c.hide(err)}
-	}
-	err = withoutQuery(err)
-	return providers.TransportError(c.ctx, c.hide(err), what+": "+redact(err.Error(), c.creds))
-}
-
-// hide wraps err so that printing it shows no credentials; errors.As and
-// errors.Is still reach the original.
-func (c *call) hide(err error) error {
-	return &redactedError{err: err, text: redact(err.Error(), c.creds)}
-}
-
-type redactedError struct {
-	err  error
-	text string
-}
-
-func (e *redactedError) Error() string { return e.text }
-func (e *redactedError) Unwrap() error { return e.err }
-
-// withoutQuery drops the query (all the signed parameters) from a *url.Error.
-func withoutQuery(err error) error {
-	var ue *url.Error
-	if !errors.As(err, &ue) {
-		return err
-	}
-	u, _, _ := strings.Cut(ue.URL, "?")
-	return &url.Error{Op: ue.Op, URL: u, Err: ue.Err}
-}
-
-// redact removes credential values from s, raw and percent-encoded once or
-// twice (the string to sign encodes every value twice).
-func redact(s string, c providers.Credentials) string {
-	for _, enc := range []func(string) string{
-		func(v string) string { return v },
-		url.QueryEscape,
-		func(v string) string { return url.QueryEscape(url.QueryEscape(v)) },
-	} {
-		s = providers.Redact(s, providers.Credentials{ID: enc(c.ID), Secret: enc(c.Secret), Token: enc(c.Token)})
-	}
-	return s
+	return errorTable.Error(c.ctx, what, err, c.creds)
 }

@@ -1,9 +1,12 @@
 package alibabaredis
 
 import (
-	"strings"
+	"errors"
+
+	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
 
 	"github.com/backupfn/backupfn/core/errkind"
+	"github.com/backupfn/backupfn/providers"
 )
 
 // Where the codes come from. CreateBackup's own page lists no error codes: it
@@ -95,49 +98,43 @@ var errorKinds = map[string]errkind.Kind{
 	"UnsupportedHTTPMethod":  errkind.Internal, // 403 [public]
 }
 
-// prefixKinds and suffixKinds cover the documented code families.
-var (
-	prefixKinds = []struct {
-		prefix string
-		kind   errkind.Kind
-	}{
-		{"Throttling", errkind.Throttled},
-		{"InvalidSecurityToken", errkind.Unauthenticated},
-		{"InvalidAccessKeyId", errkind.Unauthenticated},
-		{"Forbidden", errkind.PermissionDenied},
-		{"MissingParameter", errkind.InvalidArgument},
-		{"InvalidParameter", errkind.InvalidArgument},
-	}
-	suffixKinds = []struct {
-		suffix string
-		kind   errkind.Kind
-	}{
-		{".NotFound", errkind.NotFound},
-		{".Malformed", errkind.InvalidArgument},
-		{".Format", errkind.InvalidArgument},
-	}
-)
+// errorTable reads the SDK's *ServerError (Code, Message, RequestId and
+// Recommend of any non-2xx JSON body) and maps its code by errorKinds, then
+// the documented code families (prefixes and suffixes). An unknown code is
+// Unknown: the backup may have started. So is any 5xx without a code (a
+// gateway's 502/503/504 says nothing about whether the backend applied the
+// call); only a bare 429 is known to be flow control.
+var errorTable = &providers.ErrorTable{
+	Parts: func(err error) (providers.ErrorParts, bool) {
+		var se *sdkerrors.ServerError
+		if !errors.As(err, &se) {
+			return providers.ErrorParts{}, false
+		}
+		msg := se.Message()
+		// A signature error's Recommend holds the server's string to sign
+		// (redacted by the mapper), which says what to fix.
+		if r := se.Recommend(); r != "" && (se.ErrorCode() == "SignatureDoesNotMatch" || se.ErrorCode() == "IncompleteSignature") {
+			msg += " (" + r + ")"
+		}
+		return providers.ErrorParts{Code: se.ErrorCode(), Status: se.HttpStatus(), RequestID: se.RequestId(), Message: msg}, true
+	},
+	Codes: errorKinds,
+	Prefixes: map[string]errkind.Kind{
+		"Throttling":           errkind.Throttled,
+		"InvalidSecurityToken": errkind.Unauthenticated,
+		"InvalidAccessKeyId":   errkind.Unauthenticated,
+		"Forbidden":            errkind.PermissionDenied,
+		"MissingParameter":     errkind.InvalidArgument,
+		"InvalidParameter":     errkind.InvalidArgument,
+	},
+	Suffixes: map[string]errkind.Kind{
+		".NotFound":  errkind.NotFound,
+		".Malformed": errkind.InvalidArgument,
+		".Format":    errkind.InvalidArgument,
+	},
+	CodelessStatuses: map[int]errkind.Kind{429: errkind.Throttled},
+}
 
 // kindOf classifies an error code, or the HTTP status when a proxy answered
-// without one. An unknown code is Unknown: the backup may have started. So is
-// any 5xx without a code (a gateway's 502/503/504 says nothing about whether
-// the backend applied the call); only a bare 429 is known to be flow control.
-func kindOf(code string, status int) errkind.Kind {
-	if k, ok := errorKinds[code]; ok {
-		return k
-	}
-	for _, p := range prefixKinds {
-		if strings.HasPrefix(code, p.prefix) {
-			return p.kind
-		}
-	}
-	for _, s := range suffixKinds {
-		if strings.HasSuffix(code, s.suffix) {
-			return s.kind
-		}
-	}
-	if code == "" && status == 429 {
-		return errkind.Throttled
-	}
-	return errkind.Unknown
-}
+// without one.
+func kindOf(code string, status int) errkind.Kind { return errorTable.Kind(code, status) }

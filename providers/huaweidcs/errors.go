@@ -67,4 +67,4 @@ var errorTable = huaweicommon.Table{
 		"11140100": errkind.Unauthenticated,  // v1 token errors 111401001–111401004 (401)
 		"11140300": errkind.PermissionDenied, // v1 111403002–111403003 (403)
 	},
-}
+}.Errors()

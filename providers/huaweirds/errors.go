@@ -65,4 +65,4 @@ var errorTable = huaweicommon.Table{
 		// failure.", 500) are Unknown by the 5xx rule: the backup may have
 		// been created.
 	},
-}
+}.Errors()

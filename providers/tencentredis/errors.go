@@ -1,7 +1,6 @@
 package tencentredis
 
 import (
-	"context"
 	"errors"
 	"strings"
 
@@ -91,32 +90,23 @@ var errorKinds = map[string]errkind.Kind{
 	"UnsupportedProtocol":   errkind.InvalidArgument,
 }
 
-// kindOf classifies a cloud error code; an unknown code is Unknown (the
-// request may have been applied).
-func kindOf(code string) errkind.Kind {
-	if k, ok := errorKinds[code]; ok {
-		return k
-	}
-	family, _, _ := strings.Cut(code, ".")
-	if k, ok := errorKinds[family]; ok {
-		return k
-	}
-	return errkind.Unknown
+// errorTable reads the SDK's *TencentCloudSDKError and maps its code by
+// errorKinds, exact code first, then its family. The SDK reports its own
+// failures (network, unreadable answer) as ClientError.* codes: those are not
+// the cloud's answer and go through providers.TransportError. Tencent
+// answers every API error with HTTP 200, so the status says nothing.
+var errorTable = &providers.ErrorTable{
+	Parts: func(err error) (providers.ErrorParts, bool) {
+		var se *tcerr.TencentCloudSDKError
+		if !errors.As(err, &se) || strings.HasPrefix(se.Code, "ClientError") {
+			return providers.ErrorParts{}, false
+		}
+		return providers.ErrorParts{Code: se.Code, RequestID: se.RequestId, Message: se.Message}, true
+	},
+	Codes:    errorKinds,
+	Families: errorKinds,
 }
 
-// classify turns an SDK error into an *errkind.Error. The SDK reports its own
-// failures (network, unreadable answer) as ClientError.* codes: those are not
-// the cloud's answer and go through providers.TransportError.
-func classify(ctx context.Context, action string, err error, creds providers.Credentials) error {
-	var se *tcerr.TencentCloudSDKError
-	if !errors.As(err, &se) || strings.HasPrefix(se.Code, "ClientError") {
-		return providers.TransportError(ctx, err, action+": "+providers.Redact(err.Error(), creds))
-	}
-	return &errkind.Error{
-		Kind:      kindOf(se.Code),
-		Code:      se.Code,
-		RequestID: se.RequestId,
-		Message:   action + ": " + providers.Redact(se.Message, creds),
-		Err:       se,
-	}
-}
+// kindOf classifies a cloud error code; an unknown code is Unknown (the
+// request may have been applied).
+func kindOf(code string) errkind.Kind { return errorTable.Kind(code, 0) }

@@ -231,7 +231,7 @@ func (p *Provider) call(ctx context.Context, t providers.Target, action string, 
 	}
 	resp := tchttp.NewCommonResponse()
 	if err := client.Send(req, resp); err != nil {
-		return "", classify(ctx, action, err, creds)
+		return "", errorTable.Error(ctx, action, err, creds)
 	}
 	var env struct {
 		Response json.RawMessage

@@ -3,8 +3,8 @@ package huaweicommon
 import (
 	"context"
 	"errors"
+	"maps"
 	"net/http"
-	"strings"
 
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/sdkerr"
 
@@ -31,78 +31,64 @@ var GatewayKinds = map[string]errkind.Kind{
 	"APIGW.0802": errkind.PermissionDenied, // the IAM user is forbidden in this region (403)
 }
 
-// Table maps error codes to kinds: exact codes first, then the longest
-// matching prefix (for code families), then the HTTP status. Whatever the
-// code, a 5xx answer is Unknown: a server-side failure does not prove that
-// nothing was applied, so the caller must look the backup up before any
-// second call.
+// Table is one Huawei service's error codes: exact codes first (beside
+// GatewayKinds), then the longest matching prefix (for code families), then
+// the HTTP status. Whatever the code, a 5xx answer is Unknown: a server-side
+// failure does not prove that nothing was applied, so the caller must look
+// the backup up before any second call. Errors turns it into the table
+// providers.ErrorTable.Error maps with.
 type Table struct {
 	Codes    map[string]errkind.Kind
 	Prefixes map[string]errkind.Kind
 }
 
-// Kind classifies a service error code and its HTTP status.
-func (tb Table) Kind(code string, status int) errkind.Kind {
-	if status >= 500 {
-		return errkind.Unknown
-	}
-	if k, ok := tb.Codes[code]; ok {
-		return k
-	}
-	if k, ok := GatewayKinds[code]; ok {
-		return k
-	}
-	best := ""
-	for p := range tb.Prefixes {
-		if strings.HasPrefix(code, p) && len(p) > len(best) {
-			best = p
-		}
-	}
-	if best != "" {
-		return tb.Prefixes[best]
-	}
-	return statusKind(status)
+// statusKinds is the fallback for codes no table knows (5xx: ServerErrors).
+var statusKinds = map[int]errkind.Kind{
+	http.StatusBadRequest:            errkind.InvalidArgument,
+	http.StatusUnprocessableEntity:   errkind.InvalidArgument,
+	http.StatusRequestEntityTooLarge: errkind.InvalidArgument,
+	http.StatusRequestURITooLong:     errkind.InvalidArgument,
+	http.StatusUnauthorized:          errkind.Unauthenticated,
+	http.StatusForbidden:             errkind.PermissionDenied,
+	http.StatusNotFound:              errkind.NotFound,
+	http.StatusConflict:              errkind.Busy,
+	http.StatusTooManyRequests:       errkind.Throttled,
 }
 
-// statusKind is the fallback for codes no table knows.
-func statusKind(status int) errkind.Kind {
-	switch {
-	case status >= 500:
-		return errkind.Unknown // the request may have been applied
-	case status == http.StatusBadRequest, status == http.StatusUnprocessableEntity,
-		status == http.StatusRequestEntityTooLarge, status == http.StatusRequestURITooLong:
-		return errkind.InvalidArgument
-	case status == http.StatusUnauthorized:
-		return errkind.Unauthenticated
-	case status == http.StatusForbidden:
-		return errkind.PermissionDenied
-	case status == http.StatusNotFound:
-		return errkind.NotFound
-	case status == http.StatusConflict:
-		return errkind.Busy
-	case status == http.StatusTooManyRequests:
-		return errkind.Throttled
+// Errors returns tb as a providers.ErrorTable reading the SDK's
+// *sdkerr.ServiceResponseError. Build it once per service.
+func (tb Table) Errors() *providers.ErrorTable {
+	codes := maps.Clone(GatewayKinds)
+	maps.Copy(codes, tb.Codes) // the service's own codes first
+	return &providers.ErrorTable{
+		Parts:        parts,
+		ServerErrors: errkind.Unknown,
+		Codes:        codes,
+		Prefixes:     tb.Prefixes,
+		Statuses:     statusKinds,
 	}
-	return errkind.Unknown
+}
+
+// Kind classifies a service error code and its HTTP status.
+func (tb Table) Kind(code string, status int) errkind.Kind { return tb.Errors().Kind(code, status) }
+
+// parts reads the cloud's answer out of an SDK error. A 2xx answer the SDK
+// could not decode comes back as a ServiceResponseError with no code: the
+// call may have been applied.
+func parts(err error) (providers.ErrorParts, bool) {
+	var se *sdkerr.ServiceResponseError
+	if !errors.As(err, &se) {
+		return providers.ErrorParts{}, false
+	}
+	return providers.ErrorParts{Code: se.ErrorCode, Status: se.StatusCode, RequestID: se.RequestId,
+		Message: se.ErrorMessage, Unreadable: se.ErrorCode == "" && se.StatusCode < 400}, true
 }
 
 // Error classifies err, returned by an SDK call of c for operation op (e.g.
-// "CopyInstance"), with tb. The SDK error stays reachable with errors.As;
-// the message carries no credentials.
-func (c *Client) Error(ctx context.Context, err error, tb Table, op string) error {
-	var se *sdkerr.ServiceResponseError
-	if !errors.As(err, &se) {
-		msg := op + ": " + providers.Redact(err.Error(), c.Creds)
-		return providers.TransportError(ctx, err, msg)
-	}
-	msg := providers.Redact(se.ErrorMessage, c.Creds)
-	if se.ErrorCode == "" && se.StatusCode < 400 {
-		// A 2xx the SDK could not decode: the call may have been applied.
-		return &errkind.Error{Kind: errkind.Unknown, RequestID: se.RequestId,
-			Message: op + ": unreadable response: " + msg, Err: se}
-	}
-	return &errkind.Error{Kind: tb.Kind(se.ErrorCode, se.StatusCode), Code: se.ErrorCode,
-		RequestID: se.RequestId, Message: op + ": " + msg, Err: se}
+// "CopyInstance"), with tb (from Table.Errors). The SDK error stays
+// reachable with errors.As; the message carries no credentials.
+func (c *Client) Error(ctx context.Context, err error, tb *providers.ErrorTable, op string) error {
+	return tb.Error(ctx, op, err, c.Creds)
 }
 
 // Canceled returns the caller's context error, classified, if ctx is done:
