@@ -52,6 +52,11 @@ type Service struct {
 	// and a limit <= 0 means none. Calls wait for a token instead of being
 	// throttled by the cloud.
 	Limits map[string]float64
+	// Buckets, when set, hold the rate limits' token buckets outside this
+	// process (redisstore.Buckets, with the Redis store), so that several
+	// instances sharing an account pace together; nil means a bucket per
+	// process.
+	Buckets wrap.Buckets
 	// PollInterval is Wait's first interval between status polls; 0 means 2s.
 	PollInterval time.Duration
 	// OnResult, when set, is called as each job of Run finishes (from
@@ -92,7 +97,7 @@ func (s *Service) chain(scheme string) (providers.Provider, error) {
 	} else if rl, ok := p.(providers.RateLimited); ok {
 		perSec, burst = rl.RateLimit()
 	}
-	c := wrap.Retry(wrap.Bound(wrap.Pace(p, perSec, burst), s.PerProvider), s.Retry, s.Now)
+	c := wrap.Retry(wrap.Bound(wrap.PaceShared(p, scheme, perSec, burst, s.Buckets), s.PerProvider), s.Retry, s.Now)
 	if s.chains == nil {
 		s.chains = map[string]providers.Provider{}
 	}

@@ -96,6 +96,11 @@ func New(ctx context.Context, o Options) (*Built, error) {
 			return nil, err
 		}
 		svc.Store, svc.StoreTTL = store, cfg.Idempotency.TTL
+		if rs, ok := store.(*redisstore.Store); ok {
+			// Instances sharing Redis share their rate buckets too: together
+			// they stay under each account's limit.
+			svc.Buckets = rs.Buckets()
+		}
 	}
 	return &Built{Config: cfg, Registry: reg, Service: svc, Publisher: pub}, nil
 }

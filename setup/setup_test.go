@@ -13,6 +13,7 @@ import (
 	"github.com/backupfn/backupfn/core"
 	"github.com/backupfn/backupfn/core/errkind"
 	"github.com/backupfn/backupfn/setup"
+	"github.com/backupfn/backupfn/store/redisstore"
 )
 
 const yaml = `
@@ -111,5 +112,32 @@ func TestNewErrors(t *testing.T) {
 	}
 	if _, err := setup.New(context.Background(), setup.Options{Getenv: env(nil), ConfigYAML: []byte(withRedis), NoStore: true}); err != nil {
 		t.Fatalf("NoStore with a Redis store configured: %v", err)
+	}
+}
+
+// TestRedisStoreSharesRateBuckets: with the Redis store, the service's rate
+// buckets live in Redis too, so instances sharing it pace together (needs
+// Redis on 127.0.0.1:6379: fails, not skips, without it).
+func TestRedisStoreSharesRateBuckets(t *testing.T) {
+	url := os.Getenv("BACKUPFN_TEST_REDIS_URL")
+	if url == "" {
+		url = "redis://127.0.0.1:6379/0"
+	}
+	cfg := yaml + "idempotency: {store: redis, url: \"" + url + "\"}\n"
+	b, err := setup.New(context.Background(), setup.Options{Getenv: env(nil), ConfigYAML: []byte(cfg)})
+	if err != nil {
+		t.Fatalf("%v (start Redis with: redis-server --daemonize yes --port 6379 --save \"\")", err)
+	}
+	defer b.Close()
+	if _, ok := b.Service.Store.(*redisstore.Store); !ok || b.Service.Buckets == nil {
+		t.Fatalf("store %T, buckets %v: want the Redis store and its shared buckets", b.Service.Store, b.Service.Buckets)
+	}
+	b2, err := setup.New(context.Background(), setup.Options{Getenv: env(nil), ConfigYAML: []byte(yaml)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b2.Close()
+	if b2.Service.Buckets != nil {
+		t.Fatal("the memory store got shared buckets: each process paces alone without Redis")
 	}
 }

@@ -337,3 +337,67 @@ func TestUnwrap(t *testing.T) {
 		t.Fatal("Unwrap does not reach the provider")
 	}
 }
+
+// buckets is a scripted wrap.Buckets: each Take answers the next entry.
+type buckets struct {
+	mu    sync.Mutex
+	waits []time.Duration
+	errs  []error
+	keys  []string
+	rates []float64
+}
+
+func (b *buckets) Take(_ context.Context, key string, perSec float64, burst int) (time.Duration, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.keys, b.rates = append(b.keys, key), append(b.rates, perSec)
+	i := len(b.keys) - 1
+	var d time.Duration
+	var err error
+	if i < len(b.waits) {
+		d = b.waits[i]
+	}
+	if i < len(b.errs) {
+		err = b.errs[i]
+	}
+	return d, err
+}
+
+func TestPaceShared(t *testing.T) {
+	s := &script{starts: []error{nil}}
+	// The shared bucket says "wait 80ms", then grants: one call, after the wait,
+	// asking at 95% of the limit under scheme/region/profile.
+	b := &buckets{waits: []time.Duration{80 * time.Millisecond, 0}}
+	p := wrap.PaceShared(s, "tencent-redis", 20, 20, b)
+	begin := time.Now()
+	if _, err := p.StartBackup(context.Background(), tgt, opts); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(begin); took < 80*time.Millisecond {
+		t.Fatalf("the call did not wait for the shared bucket (%s)", took)
+	}
+	if len(b.keys) != 2 || b.keys[0] != "tencent-redis/"+tgt.Region+"/"+tgt.Profile || b.rates[0] != 19 {
+		t.Fatalf("Take calls %v at %v; want two for tencent-redis/%s/ at 19/s", b.keys, b.rates, tgt.Region)
+	}
+	// A shared store that fails falls back to this process's bucket: the
+	// call is still made, and counted as a fallback.
+	down := &buckets{errs: []error{errors.New("redis: connection refused")}}
+	p = wrap.PaceShared(s, "tencent-redis", 20, 20, down)
+	if _, err := p.StartBackup(context.Background(), tgt, opts); err != nil {
+		t.Fatalf("with the shared store down: %v", err)
+	}
+	if f := p.(interface{ Fallbacks() int }).Fallbacks(); f != 1 {
+		t.Fatalf("fallbacks = %d, want 1", f)
+	}
+	// A wait that outlasts the start window is ErrNotStarted, nothing called.
+	long := &buckets{waits: []time.Duration{time.Hour}}
+	window, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	n := len(s.calls())
+	if _, err := wrap.PaceShared(s, "x", 1, 1, long).StartBackup(wrap.WithStartWindow(context.Background(), window), tgt, opts); !errors.Is(err, wrap.ErrNotStarted) {
+		t.Fatalf("window closed while waiting for the shared bucket: %v", err)
+	}
+	if len(s.calls()) != n {
+		t.Fatal("the provider was called although no token was granted")
+	}
+}

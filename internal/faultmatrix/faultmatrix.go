@@ -20,8 +20,10 @@ import (
 
 	"github.com/backupfn/backupfn/cloudemu"
 	"github.com/backupfn/backupfn/core"
+	"github.com/backupfn/backupfn/core/wrap"
 	"github.com/backupfn/backupfn/providers"
 	"github.com/backupfn/backupfn/providers/all"
+	"github.com/backupfn/backupfn/store/redisstore"
 )
 
 // Options size the experiment.
@@ -34,6 +36,9 @@ type Options struct {
 	Seed        uint64
 	// NewStore returns the shared idempotency store.
 	NewStore func() (core.Store, error)
+	// LocalPacing makes each instance pace alone even when the store can
+	// share rate buckets (the Redis store): to measure what sharing saves.
+	LocalPacing bool
 }
 
 // DefaultFaults fail or slow about 30% of all calls.
@@ -82,9 +87,13 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	var buckets wrap.Buckets
+	if rs, ok := store.(*redisstore.Store); ok && !o.LocalPacing {
+		buckets = rs.Buckets() // as setup.New wires a Redis store
+	}
 	svcs := make([]*core.Service, o.Instances)
 	for i := range svcs {
-		svcs[i] = &core.Service{Registry: reg, Store: store, Limits: map[string]float64{cloudemu.HuaweiRDS: 50},
+		svcs[i] = &core.Service{Registry: reg, Store: store, Buckets: buckets, Limits: map[string]float64{cloudemu.HuaweiRDS: 50},
 			Retry: core.RetryPolicy{Attempts: 8, Base: 20 * time.Millisecond, Max: 500 * time.Millisecond}}
 	}
 	start := time.Now()

@@ -26,6 +26,7 @@ func main() {
 	flag.IntVar(&o.Deliveries, "deliveries", 3, "concurrent deliveries of each trigger")
 	flag.IntVar(&o.Instances, "instances", 3, "service instances sharing the Redis store")
 	flag.StringVar(&o.Faults, "faults", faultmatrix.DefaultFaults, "cloudemu fault spec")
+	flag.BoolVar(&o.LocalPacing, "local-pacing", false, "each instance paces alone (no rate buckets shared in Redis)")
 	redisURL := flag.String("redis", "redis://127.0.0.1:6379/0", "the shared idempotency store")
 	flag.Parse()
 	o.NewStore = func() (core.Store, error) {
@@ -56,7 +57,7 @@ func markdown(o faultmatrix.Options, r faultmatrix.Result) {
 | triggers × concurrent deliveries × service instances | %d × %d × %d (%d runs) |
 | API calls the emulator received | %d |
 | faults injected (%s) | %d: %s |
-| calls the cloud throttled despite pacing (3 instances each pace alone) | %d |
+| calls the cloud throttled despite pacing (%d instances, %s) | %d |
 | backups started (counted by the emulator) | %d |
 | **duplicates** (targets backed up twice) | **%d** |
 | **lost** (targets never backed up) | **%d** |
@@ -69,7 +70,7 @@ func markdown(o faultmatrix.Options, r faultmatrix.Result) {
 
 Run on %s, %s, %d CPUs, %s.
 `, o.PerProvider, r.Targets, o.Triggers, o.Deliveries, o.Instances, r.Runs, r.Requests, o.Faults, total, strings.Join(faults, ", "),
-		r.ThrottledByCloudAfterPacing, r.Backups, r.Duplicates, r.Lost, r.Mismatched, r.Unreported, r.Started, r.AlreadyStarted, r.Failed, kinds(r.FailureKinds),
+		o.Instances, map[bool]string{false: "rate buckets shared in Redis", true: "each paces alone"}[o.LocalPacing], r.ThrottledByCloudAfterPacing, r.Backups, r.Duplicates, r.Lost, r.Mismatched, r.Unreported, r.Started, r.AlreadyStarted, r.Failed, kinds(r.FailureKinds),
 		r.Retries, r.Wall.Round(time.Millisecond), time.Now().UTC().Format("2006-01-02"), runtime.Version(), runtime.NumCPU(), runtime.GOOS+"/"+runtime.GOARCH)
 }
 
