@@ -153,7 +153,7 @@ func (s *Service) publish(ctx context.Context, trig Trigger, rep Report, waited 
 // deniedResult is the one failed entry of a trigger the policy refused.
 func deniedResult(trig Trigger, err error) Result {
 	return Result{Target: describeTrigger(trig), Status: StatusFailed, TaskIDs: []string{},
-		Error: &ErrorInfo{Kind: errkind.PermissionDenied, Code: "PolicyDenied", Message: strings.TrimPrefix(err.Error(), "PermissionDenied: ")}}
+		Error: &ErrorInfo{Kind: errkind.PermissionDenied, Code: "PolicyDenied", Message: errkind.MessageOf(err)}}
 }
 
 // describeTrigger names what a trigger asks for: "a,b,group:nightly".

@@ -9,11 +9,11 @@ package handler
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -166,17 +166,8 @@ func (h *Handler) outcome(id string, rep core.Report, err error) Outcome {
 
 // errorBody is the JSON error shape of every HTTP-facing entrypoint.
 func errorBody(err error) map[string]any {
-	msg := err.Error()
-	var e *errkind.Error
-	if errors.As(err, &e) && e.Message != "" && !isJoined(err) {
-		msg = e.Message
-	}
+	msg := strings.Join(errkind.MessagesOf(err), "\n")
 	return map[string]any{"error": map[string]string{"kind": errkind.KindOf(err).String(), "message": msg}}
-}
-
-func isJoined(err error) bool {
-	_, ok := err.(interface{ Unwrap() []error })
-	return ok
 }
 
 func (h *Handler) client() *http.Client {

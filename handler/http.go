@@ -69,7 +69,7 @@ func (h *Handler) HandleHTTP(ctx context.Context, r *events.HTTPRequest, async b
 	}
 	subject, err := h.authenticate(rt, r)
 	if err != nil {
-		return errorResponse(http.StatusUnauthorized, &errkind.Error{Kind: errkind.Unauthenticated, Message: strings.TrimPrefix(err.Error(), "unauthenticated: ")})
+		return errorResponse(http.StatusUnauthorized, &errkind.Error{Kind: errkind.Unauthenticated, Message: errkind.MessageOf(err), Err: err})
 	}
 	ev, err := events.DecodeHTTP(r, h.Platform)
 	if err != nil {
@@ -111,7 +111,7 @@ func (h *Handler) authenticate(rt string, r *events.HTTPRequest) (core.Caller, e
 		s.Key = id
 	}
 	if h.replays.Seen(sig, h.now()) {
-		return s, errors.New("unauthenticated: this signature was already used: sign each request anew (replay refused)")
+		return s, errkind.New(errkind.Unauthenticated, "this signature was already used: sign each request anew (replay refused)")
 	}
 	return s, nil
 }

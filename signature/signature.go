@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/backupfn/backupfn/core/errkind"
 )
 
 // Header carries the HMAC of a webhook body:
@@ -42,10 +44,11 @@ func hmacHex(secret []byte, prefix string, body []byte) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-// Error is a failed check (an HTTP 401) with a reason that is safe to show the caller.
-type Error struct{ reason string }
-
-func (e *Error) Error() string { return "unauthenticated: " + e.reason }
+// refused is a failed check (an HTTP 401): an Unauthenticated error whose
+// message is safe to show the caller.
+func refused(reason string) error {
+	return &errkind.Error{Kind: errkind.Unauthenticated, Message: reason}
+}
 
 // Key is one webhook signing key. Several may be live at once (rotation
 // without downtime); a caller may name the one it used with k=<ID>.
@@ -62,10 +65,10 @@ type Key struct {
 // ID of the key that matched. Comparison is constant-time.
 func Verify(keys []Key, header string, body []byte, now time.Time) (string, error) {
 	if len(keys) == 0 {
-		return "", &Error{"no webhook secret is configured (set BACKUPFN_WEBHOOK_SECRET): every request is refused"}
+		return "", refused("no webhook secret is configured (set BACKUPFN_WEBHOOK_SECRET): every request is refused")
 	}
 	if header == "" {
-		return "", &Error{"missing " + Header + " header: want t=<unix>,v1=<hex HMAC-SHA256(secret, \"<t>.<body>\")>"}
+		return "", refused("missing " + Header + " header: want t=<unix>,v1=<hex HMAC-SHA256(secret, \"<t>.<body>\")>")
 	}
 	var ts, keyID string
 	var sigs []string
@@ -84,7 +87,7 @@ func Verify(keys []Key, header string, body []byte, now time.Time) (string, erro
 		return "", err
 	}
 	if len(sigs) == 0 {
-		return "", &Error{Header + " has no v1= signature"}
+		return "", refused(Header + " has no v1= signature")
 	}
 	found := false
 	for _, k := range keys {
@@ -100,9 +103,9 @@ func Verify(keys []Key, header string, body []byte, now time.Time) (string, erro
 		}
 	}
 	if !found {
-		return "", &Error{fmt.Sprintf("unknown key ID k=%.40q", keyID)}
+		return "", refused(fmt.Sprintf("unknown key ID k=%.40q", keyID))
 	}
-	return "", &Error{"signature does not match the body"}
+	return "", refused("signature does not match the body")
 }
 
 // ReplayKey is what identifies a verified request for the replay cache: the
@@ -127,11 +130,11 @@ func SignWithKey(k Key, t time.Time, body []byte) string {
 func checkTimestamp(ts string, now time.Time) error {
 	n, err := strconv.ParseInt(ts, 10, 64)
 	if err != nil {
-		return &Error{"signature timestamp t=" + fmt.Sprintf("%.20q", ts) + " is not a unix time"}
+		return refused("signature timestamp t=" + fmt.Sprintf("%.20q", ts) + " is not a unix time")
 	}
 	d := now.Sub(time.Unix(n, 0))
 	if d > Window || d < -Window {
-		return &Error{fmt.Sprintf("signature timestamp is %s from now, outside the %s window", d.Round(time.Second), Window)}
+		return refused(fmt.Sprintf("signature timestamp is %s from now, outside the %s window", d.Round(time.Second), Window))
 	}
 	return nil
 }
@@ -140,18 +143,18 @@ func checkTimestamp(ts string, now time.Time) error {
 // X-Slack-Signature: v0=hex(HMAC-SHA256(secret, "v0:"+X-Slack-Request-Timestamp+":"+body)).
 func VerifySlack(secret []byte, h http.Header, body []byte, now time.Time) error {
 	if len(secret) == 0 {
-		return &Error{"no Slack signing secret is configured (set SLACK_SIGNING_SECRET): every request is refused"}
+		return refused("no Slack signing secret is configured (set SLACK_SIGNING_SECRET): every request is refused")
 	}
 	ts, sig := h.Get("X-Slack-Request-Timestamp"), h.Get("X-Slack-Signature")
 	if ts == "" || sig == "" {
-		return &Error{"missing X-Slack-Signature or X-Slack-Request-Timestamp header"}
+		return refused("missing X-Slack-Signature or X-Slack-Request-Timestamp header")
 	}
 	if err := checkTimestamp(ts, now); err != nil {
 		return err
 	}
 	want := "v0=" + hmacHex(secret, "v0:"+ts+":", body)
 	if !hmac.Equal([]byte(sig), []byte(want)) {
-		return &Error{"Slack signature does not match the body"}
+		return refused("Slack signature does not match the body")
 	}
 	return nil
 }

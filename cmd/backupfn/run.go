@@ -120,16 +120,7 @@ func indent(s string) string { return "  " + strings.ReplaceAll(s, "\n", "\n  ")
 
 // messages renders a (joined) error one message per line.
 func messages(err error) string {
-	var lines []string
-	for _, l := range strings.Split(err.Error(), "\n") {
-		if k, rest, ok := strings.Cut(l, ": "); ok {
-			if _, perr := errkind.Parse(k); perr == nil {
-				l = rest
-			}
-		}
-		lines = append(lines, l)
-	}
-	return strings.Join(lines, "\n  ")
+	return strings.Join(errkind.MessagesOf(err), "\n  ")
 }
 
 // printReport prints rep as JSON or a table and returns the exit code.

@@ -160,3 +160,47 @@ func CodeOf(err error) string {
 	}
 	return ""
 }
+
+// MessageOf returns err's message without its kind, as a report, an HTTP
+// body or the CLI shows it: the Message of the first *Error in err's chain,
+// or err.Error() when there is none (or its Message is empty); "" for nil.
+func MessageOf(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) && e.Message != "" {
+		return e.Message
+	}
+	return err.Error()
+}
+
+// MessagesOf returns one message per error of an errors.Join (each as
+// MessagesOf gives it, so nested joins are flattened), or MessageOf(err)
+// alone for any other error; nil for nil.
+func MessagesOf(err error) []string {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok && isJoin(err, j.Unwrap()) {
+		var out []string
+		for _, e := range j.Unwrap() {
+			out = append(out, MessagesOf(e)...)
+		}
+		return out
+	}
+	return []string{MessageOf(err)}
+}
+
+// isJoin reports whether err, with the errors errs, prints as errors.Join
+// documents: the texts of errs, one per line. Other errors with several
+// causes (e.g. a decoding error that also carries its kind) print as one.
+func isJoin(err error, errs []error) bool {
+	texts := make([]string, 0, len(errs))
+	for _, e := range errs {
+		if e != nil {
+			texts = append(texts, e.Error())
+		}
+	}
+	return len(texts) > 0 && err.Error() == strings.Join(texts, "\n")
+}
