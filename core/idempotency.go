@@ -36,6 +36,15 @@ type Claim struct {
 	Done    *Result // the stored result of a completed key
 	// Held is true when another caller holds a live lease: wait and claim again.
 	Held bool
+	// Since is when the store's memory begins: it knows of no claim made
+	// before then (a Redis that restarted without persistence or was
+	// flushed, a fresh process's MemoryStore, one that dropped entries to
+	// stay under its Max). Zero means the store cannot tell. A first claim
+	// of a trigger that may be older than Since may be a redelivery the
+	// store has forgotten: core then looks for the backup's marker in the
+	// cloud before starting one (the store is a cache; the cloud is the
+	// truth).
+	Since time.Time
 }
 
 // NewToken returns a random lease token.
@@ -51,8 +60,9 @@ type MemoryStore struct {
 	Max int // 0 means 100000
 	Now func() time.Time
 
-	mu sync.Mutex
-	m  map[string]*memEntry
+	mu    sync.Mutex
+	m     map[string]*memEntry
+	since time.Time // when this store's memory begins (first use, or last forced eviction)
 }
 
 type memEntry struct {
@@ -75,10 +85,10 @@ func (s *MemoryStore) now() time.Time {
 func (s *MemoryStore) Claim(_ context.Context, key string, lease time.Duration) (Claim, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.m == nil {
-		s.m = map[string]*memEntry{}
-	}
 	now := s.now()
+	if s.m == nil {
+		s.m, s.since = map[string]*memEntry{}, now
+	}
 	e, ok := s.m[key]
 	switch {
 	case ok && e.done != nil && now.Before(e.expires):
@@ -91,10 +101,10 @@ func (s *MemoryStore) Claim(_ context.Context, key string, lease time.Duration) 
 	tok := NewToken()
 	if ok && !e.tried.IsZero() {
 		s.m[key] = &memEntry{token: tok, expires: now.Add(lease), tried: e.tried}
-		return Claim{Token: tok, TakenOver: true, TriedAt: e.tried}, nil
+		return Claim{Token: tok, TakenOver: true, TriedAt: e.tried, Since: s.since}, nil
 	}
 	s.m[key] = &memEntry{token: tok, expires: now.Add(lease), tried: now}
-	return Claim{Token: tok}, nil
+	return Claim{Token: tok, Since: s.since}, nil
 }
 
 // Complete implements Store.
@@ -140,5 +150,6 @@ func (s *MemoryStore) evict(now time.Time) {
 	}
 	if len(s.m) >= max && oldestK != "" {
 		delete(s.m, oldestK)
+		s.since = now // a live entry is forgotten: the store no longer knows everything since its start
 	}
 }

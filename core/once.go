@@ -34,7 +34,10 @@ func (s *Service) startOnce(ctx, startBy context.Context, p providers.Provider, 
 	switch {
 	case claim.TakenOver:
 		lookSince = claim.TriedAt.Add(-time.Minute) // clock skew margin
-	case s.LookFirst > 0 && trig.DedupeKey != "" && storesMarker(p):
+	case key != "" && claim.Token != "":
+		lookSince = s.forgotten(claim, trig, p)
+	}
+	if lookSince.IsZero() && s.LookFirst > 0 && trig.DedupeKey != "" && storesMarker(p) {
 		lookSince = s.now().Add(-s.LookFirst)
 	}
 	cctx, stats := wrap.WithStats(wrap.WithLookSince(wrap.WithStartWindow(ctx, startBy), lookSince))
@@ -49,7 +52,7 @@ func (s *Service) startOnce(ctx, startBy context.Context, p providers.Provider, 
 		res = failed(res, err)
 	default:
 		res.Status, res.TaskIDs, res.JobIDs, res.RequestID = StatusStarted, st.TaskIDs, st.JobIDs, st.RequestID
-		if attempts == 0 { // found before any call: an earlier delivery started it
+		if stats.Calls == 0 { // found before any call: an earlier delivery started it
 			res.Status = StatusAlreadyStarted
 		}
 	}
@@ -65,6 +68,47 @@ func replay(res, done Result) Result {
 	done.Name = res.Name
 	done.Attempts = 0
 	return done
+}
+
+// skew is the clock-skew margin of the times compared below.
+const skew = time.Minute
+
+// forgotten decides, for a first claim of a trigger's key, whether the store
+// may have forgotten an earlier delivery of it, and if so since when a backup
+// it started would have begun (zero: nothing to look for). The store knows
+// every claim made since claim.Since:
+//
+//   - a trigger with a known origin time (a timer's schedule, a message's
+//     publish time, a CloudEvent's time: the same on every delivery) that
+//     fired after Since was seen by the store, if delivered before: no lookup;
+//   - one that fired before Since may have been delivered then: look since
+//     it fired;
+//   - with no origin time (an HTTP request's Idempotency-Key), any delivery
+//     within the store's TTL would be remembered, so look only while the
+//     store is younger than that, since the TTL's start.
+//
+// So the lookup costs nothing on the normal path (a Redis older than the TTL,
+// a trigger newer than the store), and one list call per target after a loss
+// or on a fresh process's memory store. Alibaba keeps no marker: there a
+// lookup adopts any manual backup job started in the window, so it is done
+// only since a known origin time, never over a whole TTL.
+func (s *Service) forgotten(claim Claim, trig Trigger, p providers.Provider) time.Time {
+	if claim.Since.IsZero() {
+		return time.Time{}
+	}
+	ttl := s.StoreTTL
+	if ttl <= 0 {
+		ttl = 24 * time.Hour
+	}
+	switch {
+	case !trig.Time.IsZero() && trig.Time.After(claim.Since.Add(skew)):
+		return time.Time{}
+	case !trig.Time.IsZero():
+		return trig.Time.Add(-skew)
+	case storesMarker(p) && claim.Since.After(s.now().Add(-ttl)):
+		return s.now().Add(-ttl)
+	}
+	return time.Time{}
 }
 
 // storesMarker reports whether p keeps the marker with the backup, so a

@@ -341,9 +341,14 @@ func TestLateRedeliveryFindsLostBackup(t *testing.T) {
 	store := &core.MemoryStore{Now: clock}
 	f.svc.Store, f.svc.Now = store, clock
 	f.svc.Retry.Attempts = 2
+	// The store vouches for triggers newer than its start (by more than the
+	// clock-skew margin), so the first delivery does not look before calling.
+	if _, err := store.Claim(context.Background(), "warm-up", time.Second); err != nil {
+		t.Fatal(err)
+	}
 	f.emu.Inject(cloudemu.Fault{Kind: cloudemu.FaultLost, Provider: cloudemu.TencentRedis, Action: cloudemu.ActTencentBackup, Count: 1})
 	f.emu.Inject(cloudemu.Fault{Kind: cloudemu.FaultServer, Provider: cloudemu.TencentRedis, Action: "DescribeInstanceBackups", Count: 2})
-	trig := core.Trigger{DedupeKey: "sqs:msg-7"}
+	trig := core.Trigger{DedupeKey: "sqs:msg-7", Time: clock().Add(2 * time.Minute)}
 	jobs := f.jobs(t, fourClouds[0])
 	if r := f.svc.Run(context.Background(), trig, jobs).Results[0]; r.Status != core.StatusFailed {
 		t.Fatalf("first delivery = %+v, want failed (its call was lost and it could not look)", r)
@@ -357,5 +362,91 @@ func TestLateRedeliveryFindsLostBackup(t *testing.T) {
 	calls := len(f.emu.Requests())
 	if r := f.svc.Run(context.Background(), trig, jobs).Results[0]; r.Status != core.StatusAlreadyStarted || len(f.emu.Requests()) != calls {
 		t.Fatalf("third delivery = %+v after %d more calls: want a replay from the store", r, len(f.emu.Requests())-calls)
+	}
+}
+
+// waitDone waits until the emulator's backups have all finished, so that a
+// second backup of an instance would be accepted (not refused as Busy) and
+// show up as a duplicate.
+func waitDone(t *testing.T, emu *cloudemu.Emulator) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		running := false
+		for _, b := range emu.Backups() {
+			running = running || b.Status == "running"
+		}
+		if !running {
+			return
+		}
+	}
+	t.Fatal("emulated backups still running")
+}
+
+// TestRedeliveryAfterStoreLoss (issue #13): the store is a cache, the cloud
+// is the truth. A trigger delivered once, then redelivered after the store
+// lost what it knew (a Redis flushed or restarted; here, a new empty store,
+// as a fresh instance's memory store), starts nothing new: the redelivery
+// finds each backup's marker in the cloud first. What holds for Alibaba,
+// which keeps no marker: with the trigger's origin time (timers, queue
+// messages, CloudEvents) the backup job started since then is adopted;
+// without one (an HTTP request's Idempotency-Key) it is not looked for, and a
+// second backup starts.
+func TestRedeliveryAfterStoreLoss(t *testing.T) {
+	for _, withTime := range []bool{true, false} {
+		t.Run(map[bool]string{true: "origin-time", false: "no-origin-time"}[withTime], func(t *testing.T) {
+			f := newFixture(t, cloudemu.Options{BackupDuration: 50 * time.Millisecond})
+			trig := core.Trigger{DedupeKey: "sqs:msg-lost-store"}
+			if withTime {
+				trig.Time = time.Now()
+			}
+			jobs := f.jobs(t, fourClouds...)
+			f.svc.Store = &core.MemoryStore{}
+			first := f.svc.Run(context.Background(), trig, jobs)
+			if n := first.Counts()[core.StatusStarted]; n != 4 {
+				t.Fatalf("first delivery started %d of 4: %+v", n, first.Results)
+			}
+			waitDone(t, f.emu)
+			f.svc.Store = &core.MemoryStore{} // everything the store knew is gone
+			second := f.svc.Run(context.Background(), trig, jobs)
+			perInstance := map[string]int{}
+			for _, b := range f.emu.Backups() {
+				perInstance[b.Instance]++
+			}
+			for i, r := range second.Results {
+				alibaba := r.Provider == cloudemu.AlibabaRedis
+				if alibaba && !withTime {
+					if r.Status != core.StatusStarted || perInstance[r.Instance] != 2 {
+						t.Errorf("alibaba without an origin time: %+v, %d backups; want the stated limit (a second backup)", r, perInstance[r.Instance])
+					}
+					continue
+				}
+				if r.Status != core.StatusAlreadyStarted || perInstance[r.Instance] != 1 ||
+					strings.Join(r.TaskIDs, ",") != strings.Join(first.Results[i].TaskIDs, ",") {
+					t.Errorf("%s after the store was lost: %+v with %d backups; want the first backup found (%v)",
+						r.Provider, r, perInstance[r.Instance], first.Results[i].TaskIDs)
+				}
+			}
+		})
+	}
+}
+
+// TestNoLookupOnTheNormalPath: a store that has remembered since before the
+// trigger fired vouches for it; nothing is listed before the backup call.
+func TestNoLookupOnTheNormalPath(t *testing.T) {
+	f := newFixture(t, cloudemu.Options{BackupDuration: -1})
+	store := &core.MemoryStore{}
+	if _, err := store.Claim(context.Background(), "warm-up", time.Second); err != nil {
+		t.Fatal(err)
+	}
+	f.svc.Store = store
+	trig := core.Trigger{DedupeKey: "timer:nightly@x", Time: time.Now().Add(2 * time.Minute)}
+	rep := f.svc.Run(context.Background(), trig, f.jobs(t, fourClouds[0]))
+	if rep.Results[0].Status != core.StatusStarted {
+		t.Fatalf("run = %+v", rep.Results[0])
+	}
+	for _, r := range f.emu.Requests() {
+		if r.Action != cloudemu.ActTencentBackup {
+			t.Fatalf("the normal path called %s before the backup: %+v", r.Action, f.emu.Requests())
+		}
 	}
 }

@@ -16,6 +16,22 @@ func Run(t *testing.T, newStore func(t *testing.T) core.Store) {
 	ctx := context.Background()
 	started := core.Result{Target: "tencent-redis://ap-guangzhou/crs-1", Status: core.StatusStarted, TaskIDs: []string{"42"}, RequestID: "r1"}
 
+	// Since: a store says since when it remembers, so core can tell a
+	// first delivery from one it may have forgotten.
+	t.Run("Since", func(t *testing.T) {
+		s := newStore(t)
+		before := time.Now().Add(-time.Second)
+		c, err := s.Claim(ctx, "since-a", time.Minute)
+		if err != nil || c.Since.IsZero() || c.Since.Before(before) || c.Since.After(time.Now().Add(time.Second)) {
+			t.Fatalf("first claim of a new store: Since %v, %v; want about now", c.Since, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+		c2, err := s.Claim(ctx, "since-b", time.Minute)
+		if err != nil || !c2.Since.Equal(c.Since) {
+			t.Fatalf("a later claim: Since %v, %v; want the store's start %v unchanged", c2.Since, err, c.Since)
+		}
+	})
+
 	t.Run("ClaimCompleteReplay", func(t *testing.T) {
 		s := newStore(t)
 		c, err := s.Claim(ctx, "k", time.Minute)

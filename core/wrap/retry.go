@@ -70,14 +70,15 @@ type retrier struct {
 
 // StartBackup implements providers.Provider.
 func (r *retrier) StartBackup(ctx context.Context, t providers.Target, o providers.StartOptions) (providers.Started, error) {
-	st, n, err := r.start(ctx, t, o, lookSince(ctx))
+	calls := 0
+	st, n, err := r.start(ctx, t, o, lookSince(ctx), &calls)
 	if s := statsOf(ctx); s != nil {
-		s.Attempts = n
+		s.Attempts, s.Calls = n, calls
 	}
 	return st, err
 }
 
-func (r *retrier) start(ctx context.Context, t providers.Target, o providers.StartOptions, lookSince time.Time) (providers.Started, int, error) {
+func (r *retrier) start(ctx context.Context, t providers.Target, o providers.StartOptions, lookSince time.Time, calls *int) (providers.Started, int, error) {
 	p, pol := r.Provider, r.pol
 	first := r.now().Add(-time.Second) // clock skew margin for FindStarted
 	if !lookSince.IsZero() {
@@ -110,6 +111,9 @@ func (r *retrier) start(ctx context.Context, t providers.Target, o providers.Sta
 		if err == nil {
 			st, err = p.StartBackup(ctx, t, o)
 			var nc *NotCalledError
+			if !errors.Is(err, ErrNotStarted) && !errors.As(err, &nc) {
+				*calls++
+			}
 			switch {
 			case err == nil:
 				return st, n, nil

@@ -73,6 +73,10 @@ type Stats struct {
 	// that failed in their place. 0 with a nil error means the backup was
 	// found before any call (an earlier delivery started it).
 	Attempts int
+	// Calls is how many of them reached the provider's StartBackup. 0 with a
+	// nil error means the backup was found, not started, by this delivery
+	// (even if some lookups failed first).
+	Calls int
 }
 
 // WithStats returns ctx with a Stats that Retry fills in.

@@ -18,6 +18,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/backupfn/backupfn/cloudemu"
 	"github.com/backupfn/backupfn/core"
 	"github.com/backupfn/backupfn/core/wrap"
@@ -39,6 +41,12 @@ type Options struct {
 	// LocalPacing makes each instance pace alone even when the store can
 	// share rate buckets (the Redis store): to measure what sharing saves.
 	LocalPacing bool
+	// LoseStore, when set, is the store-loss round: each trigger's first
+	// delivery runs alone, then LoseStore makes the store forget everything
+	// (FlushPrefix: as a Redis restarted without persistence or flushed),
+	// then the other deliveries run at once. Triggers carry their origin
+	// time, as queue messages do.
+	LoseStore func(ctx context.Context) error
 }
 
 // DefaultFaults fail or slow about 30% of all calls.
@@ -97,7 +105,20 @@ func Run(ctx context.Context, o Options) (Result, error) {
 			Retry: core.RetryPolicy{Attempts: 8, Base: 20 * time.Millisecond, Max: 500 * time.Millisecond}}
 	}
 	start := time.Now()
-	reports := deliver(ctx, o, svcs, reg, targets)
+	var reports []core.Report
+	if o.LoseStore != nil {
+		first := o
+		first.Deliveries = 1
+		reports = deliver(ctx, first, svcs, reg, targets, 0)
+		if err := o.LoseStore(ctx); err != nil {
+			return Result{}, fmt.Errorf("losing the store: %w", err)
+		}
+		rest := o
+		rest.Deliveries = o.Deliveries - 1
+		reports = append(reports, deliver(ctx, rest, svcs, reg, targets, 1)...)
+	} else {
+		reports = deliver(ctx, o, svcs, reg, targets, 0)
+	}
 	res := count(emu, targets, reports)
 	res.Wall = time.Since(start)
 	res.Runs = len(reports)
@@ -125,7 +146,7 @@ func generated(emu *cloudemu.Emulator) []string {
 
 // deliver splits the targets over o.Triggers triggers and delivers each
 // o.Deliveries times at once, round-robin over the service instances.
-func deliver(ctx context.Context, o Options, svcs []*core.Service, reg *providers.Registry, urls []string) []core.Report {
+func deliver(ctx context.Context, o Options, svcs []*core.Service, reg *providers.Registry, urls []string, firstDelivery int) []core.Report {
 	var mu sync.Mutex
 	var reports []core.Report
 	var wg sync.WaitGroup
@@ -136,8 +157,9 @@ func deliver(ctx context.Context, o Options, svcs []*core.Service, reg *provider
 			tg, _ := reg.Parse(u)
 			jobs = append(jobs, core.Job{Target: tg})
 		}
-		trig := core.Trigger{Platform: "test", Source: core.SourceQueue, DedupeKey: fmt.Sprintf("fault-matrix:%d:%d", o.Seed, t)}
-		for d := 0; d < o.Deliveries; d++ {
+		trig := core.Trigger{Platform: "test", Source: core.SourceQueue, DedupeKey: fmt.Sprintf("fault-matrix:%d:%d", o.Seed, t),
+			Time: origin}
+		for d := firstDelivery; d < firstDelivery+o.Deliveries; d++ {
 			svc := svcs[(t+d)%len(svcs)]
 			wg.Add(1)
 			go func() {
@@ -151,6 +173,38 @@ func deliver(ctx context.Context, o Options, svcs []*core.Service, reg *provider
 	}
 	wg.Wait()
 	return reports
+}
+
+// origin is every trigger's origin time (a queue message's publish time):
+// the same on every delivery.
+var origin = time.Now().UTC().Truncate(time.Second)
+
+// FlushPrefix deletes every key under prefix in the Redis at url, as a
+// restart without persistence or a FLUSHDB would lose them (only this
+// prefix: other users of the same Redis are left alone).
+func FlushPrefix(ctx context.Context, url, prefix string) error {
+	opt, err := redis.ParseURL(url)
+	if err != nil {
+		return err
+	}
+	c := redis.NewClient(opt)
+	defer c.Close()
+	iter := c.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+	var keys []string
+	for iter.Next(ctx) {
+		keys = append(keys, iter.Val())
+	}
+	if err := iter.Err(); err != nil {
+		return err
+	}
+	for len(keys) > 0 {
+		n := min(len(keys), 1000)
+		if err := c.Del(ctx, keys[:n]...).Err(); err != nil {
+			return err
+		}
+		keys = keys[n:]
+	}
+	return nil
 }
 
 // count checks the reports against what the emulator started.

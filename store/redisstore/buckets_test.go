@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/backupfn/backupfn/core"
 	"github.com/backupfn/backupfn/store/redisstore"
 )
@@ -96,5 +98,37 @@ func TestBucketsStoreDown(t *testing.T) {
 	_ = s.Close()
 	if _, err := bk.Take(context.Background(), "k", 1, 1); err == nil {
 		t.Fatal("Take on a closed client: no error")
+	}
+}
+
+// TestSinceAfterFlush: when Redis loses its data (here: this prefix's keys
+// deleted, as FLUSHDB or a restart without persistence would), the next
+// claim reports a new Since, so core looks in the cloud for what the store
+// forgot.
+func TestSinceAfterFlush(t *testing.T) {
+	prefix := "backupfn-test:" + core.NewToken() + ":"
+	s := openStore(t, prefix)
+	ctx := context.Background()
+	c, err := s.Claim(ctx, "k1", time.Minute)
+	if err != nil || c.Since.IsZero() {
+		t.Fatalf("claim = %+v, %v", c, err)
+	}
+	time.Sleep(30 * time.Millisecond)
+	raw := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
+	defer raw.Close()
+	if u := redisURL(); u != "redis://127.0.0.1:6379/0" {
+		opt, _ := redis.ParseURL(u)
+		raw = redis.NewClient(opt)
+	}
+	keys, err := raw.Keys(ctx, prefix+"*").Result()
+	if err != nil || len(keys) == 0 {
+		t.Fatalf("keys %v, %v", keys, err)
+	}
+	if err := raw.Del(ctx, keys...).Err(); err != nil {
+		t.Fatal(err)
+	}
+	c2, err := s.Claim(ctx, "k1", time.Minute)
+	if err != nil || c2.TakenOver || !c2.Since.After(c.Since) {
+		t.Fatalf("claim after the flush = %+v, %v; want a fresh claim with a later Since than %v", c2, err, c.Since)
 	}
 }

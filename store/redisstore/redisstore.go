@@ -6,6 +6,11 @@
 // "done:<result JSON>" once the backup started. A companion "<key>:tried"
 // key remembers that some delivery tried, so a lapsed lease is reported as
 // TakenOver and the next holder looks for the backup before starting one.
+// An "epoch" key says since when this Redis remembers (core.Claim.Since):
+// after a restart without persistence or a flush it is set anew, and core
+// looks in the cloud for what the store may have forgotten. Eviction of
+// single keys cannot be seen that way: run Redis with
+// maxmemory-policy noeviction (or enough memory).
 package redisstore
 
 import (
@@ -57,22 +62,30 @@ func (s *Store) Close() error { return s.c.Close() }
 
 // claimScript: if the key is free, take the lease and remember when the
 // key was first tried (ARGV[4], unix ms, kept if already set); return
-// {status, value, first-try ms or "" when this is the first try}.
+// {status, value, first-try ms or "" when this is the first try, epoch}.
+//
+// The epoch key (KEYS[3], no expiry) holds when this Redis began to
+// remember: set on the first claim ever, and again after Redis lost it
+// (restarted without persistence, FLUSHALL/FLUSHDB, or evicted it), so every
+// claim learns, in the same round trip, since when the store can vouch that
+// a missing key was never claimed (core.Claim.Since).
 var claimScript = redis.NewScript(`
+redis.call("SET", KEYS[3], ARGV[4], "NX")
+local epoch = redis.call("GET", KEYS[3])
 local v = redis.call("GET", KEYS[1])
-if v then return {"busy", v, ""} end
+if v then return {"busy", v, "", epoch} end
 local tried = redis.call("GET", KEYS[2])
 redis.call("SET", KEYS[1], ARGV[1], "PX", ARGV[2])
-if tried then return {"claimed", "", tried} end
+if tried then return {"claimed", "", tried, epoch} end
 redis.call("SET", KEYS[2], ARGV[4], "PX", ARGV[3])
-return {"claimed", "", ""}
+return {"claimed", "", "", epoch}
 `)
 
 // Claim implements core.Store.
 func (s *Store) Claim(ctx context.Context, key string, lease time.Duration) (core.Claim, error) {
 	tok := core.NewToken()
 	k := s.prefix + key
-	res, err := claimScript.Run(ctx, s.c, []string{k, k + ":tried"},
+	res, err := claimScript.Run(ctx, s.c, []string{k, k + ":tried", s.prefix + "epoch"},
 		"lease:"+tok, lease.Milliseconds(), (48 * time.Hour).Milliseconds(), time.Now().UnixMilli()).Slice()
 	if err != nil {
 		return core.Claim{}, err
@@ -80,8 +93,14 @@ func (s *Store) Claim(ctx context.Context, key string, lease time.Duration) (cor
 	status, _ := res[0].(string)
 	val, _ := res[1].(string)
 	tried, _ := res[2].(string)
+	var since time.Time
+	if epoch, _ := res[3].(string); epoch != "" {
+		if ms, err := strconv.ParseInt(epoch, 10, 64); err == nil {
+			since = time.UnixMilli(ms)
+		}
+	}
 	if status == "claimed" {
-		c := core.Claim{Token: tok}
+		c := core.Claim{Token: tok, Since: since}
 		if ms, err := strconv.ParseInt(tried, 10, 64); err == nil {
 			c.TakenOver, c.TriedAt = true, time.UnixMilli(ms)
 		}

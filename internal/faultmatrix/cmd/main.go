@@ -27,10 +27,15 @@ func main() {
 	flag.IntVar(&o.Instances, "instances", 3, "service instances sharing the Redis store")
 	flag.StringVar(&o.Faults, "faults", faultmatrix.DefaultFaults, "cloudemu fault spec")
 	flag.BoolVar(&o.LocalPacing, "local-pacing", false, "each instance paces alone (no rate buckets shared in Redis)")
+	loseStore := flag.Bool("lose-store", false, "the store-loss round: after each trigger's first delivery, Redis loses every key of the run")
 	redisURL := flag.String("redis", "redis://127.0.0.1:6379/0", "the shared idempotency store")
 	flag.Parse()
+	prefix := "backupfn-faultmatrix:" + core.NewToken() + ":"
 	o.NewStore = func() (core.Store, error) {
-		return redisstore.Open(context.Background(), *redisURL, "backupfn-faultmatrix:"+core.NewToken()+":")
+		return redisstore.Open(context.Background(), *redisURL, prefix)
+	}
+	if *loseStore {
+		o.LoseStore = func(ctx context.Context) error { return faultmatrix.FlushPrefix(ctx, *redisURL, prefix) }
 	}
 	res, err := faultmatrix.Run(context.Background(), o)
 	if err != nil {
