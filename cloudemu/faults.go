@@ -201,14 +201,32 @@ func (e *Emulator) limiter(provider, action string) *rate.Limiter {
 	}
 	var l *rate.Limiter
 	if ok && perSec > 0 {
-		burst := int(perSec)
-		if provider == HuaweiRDS && perSec <= 1 {
-			burst = int(perSec * 60) // a per-minute limit
-		}
-		l = rate.NewLimiter(rate.Limit(perSec), max(burst, 1))
+		l = rate.NewLimiter(rate.Limit(perSec), burstOf(provider, perSec))
 	}
 	e.limiters[key] = l
 	return l
+}
+
+// burstOf is the burst the emulator allows at perSec: one second's worth,
+// or for a Huawei RDS per-minute limit (at most 1/s) one minute's.
+func burstOf(provider string, perSec float64) int {
+	burst := int(perSec)
+	if provider == HuaweiRDS && perSec <= 1 {
+		burst = int(perSec * 60) // a per-minute limit
+	}
+	return max(burst, 1)
+}
+
+// PublishedLimit is the rate limit the emulator enforces by default on a
+// provider's start action (DefaultRates): requests per second and burst; ok
+// is false when it enforces none. The conformance suite checks a provider's
+// providers.RateLimited against it.
+func PublishedLimit(provider string) (perSecond float64, burst int, ok bool) {
+	perSec, ok := DefaultRates[provider]
+	if !ok || perSec <= 0 {
+		return 0, 0, false
+	}
+	return perSec, burstOf(provider, perSec), true
 }
 
 func isStartAction(a string) bool {
