@@ -199,14 +199,3 @@ func TestStateOf(t *testing.T) {
 		}
 	}
 }
-
-func TestTimeoutIsDeadlineExceeded(t *testing.T) {
-	emu, p := emulator(t, cloudemu.Options{})
-	p.cfg.Timeout = 100 * time.Millisecond
-	emu.Inject(cloudemu.Fault{Kind: cloudemu.FaultLatency, Latency: 2 * time.Second, Count: 1})
-	start := time.Now()
-	_, err := p.StartBackup(context.Background(), parse(t, target(cloudemu.AlibabaInstance)), providers.StartOptions{})
-	if errkind.KindOf(err) != errkind.DeadlineExceeded || time.Since(start) > time.Second {
-		t.Fatalf("err = %v after %v, want DeadlineExceeded after about 100ms", err, time.Since(start))
-	}
-}

@@ -5,8 +5,10 @@ package providertest
 import (
 	"context"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -38,9 +40,10 @@ type Harness struct {
 
 // Env is the suite's view of an emulator: its address and environment.
 type env struct {
-	emu  *cloudemu.Emulator
-	url  string
-	vars map[string]string
+	emu     *cloudemu.Emulator
+	url     string
+	vars    map[string]string
+	arrived atomic.Int64
 }
 
 func newEnv(t *testing.T, o cloudemu.Options) *env {
@@ -49,14 +52,22 @@ func newEnv(t *testing.T, o cloudemu.Options) *env {
 		o.BackupDuration = 300 * time.Millisecond
 	}
 	emu := cloudemu.New(o)
-	srv := httptest.NewServer(emu)
+	e := &env{emu: emu, vars: map[string]string{}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		e.arrived.Add(1)
+		emu.ServeHTTP(w, r)
+	}))
 	t.Cleanup(srv.Close)
-	vars := map[string]string{}
+	e.url = srv.URL
 	for k, v := range emu.EnvMap(srv.URL) {
-		vars[k] = v
+		e.vars[k] = v
 	}
-	return &env{emu: emu, url: srv.URL, vars: vars}
+	return e
 }
+
+// sent is how many HTTP requests reached the emulator's server, answered or
+// not (the emulator records a call only when it answers it).
+func (e *env) sent() int { return int(e.arrived.Load()) }
 
 func (e *env) getenv(k string) string { return e.vars[k] }
 
@@ -80,10 +91,13 @@ func wantKind(t *testing.T, err error, want errkind.Kind) {
 	}
 }
 
-// Run runs the conformance suite.
+// Run runs the conformance suite: one subtest per statement of the error
+// contract in the Provider, RateLimited, MarkerStorer and OptionLister doc
+// comments (providers/provider.go).
 func Run(t *testing.T, h Harness) {
 	t.Run("StartBackup", func(t *testing.T) { h.testStart(t) })
 	t.Run("StatusRunningToDone", func(t *testing.T) { h.testStatus(t) })
+	t.Run("StatusUnknownTask", func(t *testing.T) { h.testStatusUnknownTask(t) })
 	t.Run("NotFound", func(t *testing.T) { h.testError(t, h.NotFound, errkind.NotFound) })
 	t.Run("Locked", func(t *testing.T) { h.testError(t, h.Locked, errkind.Busy) })
 	t.Run("Unsupported", func(t *testing.T) {
@@ -92,6 +106,7 @@ func Run(t *testing.T, h Harness) {
 		}
 		h.testError(t, h.Unsupported, errkind.Unsupported)
 	})
+	t.Run("Validate", func(t *testing.T) { h.testValidate(t) })
 	t.Run("BadOptions", func(t *testing.T) { h.testBadOptions(t) })
 	t.Run("WrongSecret", func(t *testing.T) { h.testWrongSecret(t) })
 	t.Run("MissingCredentials", func(t *testing.T) { h.testMissingCredentials(t) })
@@ -103,10 +118,15 @@ func Run(t *testing.T, h Harness) {
 	t.Run("ConnectionReset", func(t *testing.T) { h.testFault(t, cloudemu.FaultReset, errkind.Unknown, 0) })
 	t.Run("ResponseLost", func(t *testing.T) { h.testFault(t, cloudemu.FaultLost, errkind.Unknown, 1) })
 	t.Run("Canceled", func(t *testing.T) { h.testCanceled(t) })
+	t.Run("DeadlineExceeded", func(t *testing.T) { h.testDeadline(t) })
+	t.Run("StatusAndFindStartedErrors", func(t *testing.T) { h.testReadErrors(t) })
 	t.Run("STSToken", func(t *testing.T) { h.testSTS(t) })
 	t.Run("FindStarted", func(t *testing.T) { h.testFindStarted(t) })
 	t.Run("FindStartedAfterLostAnswer", func(t *testing.T) { h.testFindAfterLost(t) })
 	t.Run("FindStartedBesideAutomaticBackups", func(t *testing.T) { h.testFindBesideAuto(t) })
+	t.Run("RateLimited", func(t *testing.T) { h.testRateLimited(t) })
+	t.Run("MarkerStorer", func(t *testing.T) { h.testMarkerStorer(t) })
+	t.Run("OptionLister", func(t *testing.T) { h.testOptionLister(t) })
 }
 
 func (h Harness) testStart(t *testing.T) {
@@ -154,7 +174,23 @@ func (h Harness) testStatus(t *testing.T) {
 	if st.State != providers.Done || st.Detail == "" {
 		t.Fatalf("Status after the backup duration = %+v, want done with the cloud's status word", st)
 	}
-	_, err = p.Status(ctx, tg, "999999")
+}
+
+// unknownTask is a task ID of every provider's form that the emulator never
+// hands out.
+const unknownTask = "999999"
+
+func (h Harness) testStatusUnknownTask(t *testing.T) {
+	e := newEnv(t, cloudemu.Options{})
+	p := h.provider(e)
+	tg := h.target(t, p, h.Target)
+	_, err := p.Status(context.Background(), tg, unknownTask)
+	wantKind(t, err, errkind.NotFound)
+	// Also once the instance has backups of its own.
+	if _, err := p.StartBackup(context.Background(), tg, providers.StartOptions{}); err != nil {
+		t.Fatalf("StartBackup: %v", err)
+	}
+	_, err = p.Status(context.Background(), tg, unknownTask)
 	wantKind(t, err, errkind.NotFound)
 }
 
@@ -190,8 +226,32 @@ func (h Harness) testBadOptions(t *testing.T) {
 		_, err = p.StartBackup(context.Background(), tg, providers.StartOptions{})
 		wantKind(t, err, errkind.InvalidArgument)
 	}
-	if n := len(e.emu.Requests()); n != 0 {
+	if n := e.sent(); n != 0 {
 		t.Fatalf("bad options sent %d requests, want none", n)
+	}
+}
+
+// testValidate: Validate accepts the harness's target and rejects every bad
+// option with InvalidArgument, without any request.
+func (h Harness) testValidate(t *testing.T) {
+	e := newEnv(t, cloudemu.Options{})
+	p := h.provider(e)
+	good, err := parseLoose(h.Target)
+	if err != nil {
+		t.Fatalf("parse %s: %v", h.Target, err)
+	}
+	if err := p.Validate(good); err != nil {
+		t.Fatalf("Validate(%s) = %v, want nil", h.Target, err)
+	}
+	for _, raw := range h.BadOptions {
+		tg, err := parseLoose(raw)
+		if err != nil {
+			continue // not even a URL: Parse refuses it (BadOptions)
+		}
+		wantKind(t, p.Validate(tg), errkind.InvalidArgument)
+	}
+	if n := e.sent(); n != 0 {
+		t.Fatalf("Validate sent %d requests, want none", n)
 	}
 }
 
@@ -225,7 +285,7 @@ func (h Harness) testMissingCredentials(t *testing.T) {
 	p := h.provider(e)
 	_, err := p.StartBackup(context.Background(), h.target(t, p, h.Target), providers.StartOptions{})
 	wantKind(t, err, errkind.Unauthenticated)
-	if n := len(e.emu.Requests()); n != 0 {
+	if n := e.sent(); n != 0 {
 		t.Fatalf("a call without credentials sent %d requests", n)
 	}
 }
@@ -256,6 +316,9 @@ func (h Harness) testCanceled(t *testing.T) {
 	cancel()
 	_, err := p.StartBackup(ctx, tg, providers.StartOptions{})
 	wantKind(t, err, errkind.Canceled)
+	if n := e.sent(); n != 0 {
+		t.Fatalf("a call for a caller already gone sent %d requests", n)
+	}
 
 	// Canceled while the cloud is slow to answer.
 	e.emu.Inject(cloudemu.Fault{Kind: cloudemu.FaultLatency, Latency: 2 * time.Second, Count: 1})
@@ -263,6 +326,113 @@ func (h Harness) testCanceled(t *testing.T) {
 	time.AfterFunc(100*time.Millisecond, cancel)
 	_, err = p.StartBackup(ctx, tg, providers.StartOptions{})
 	wantKind(t, err, errkind.Canceled)
+}
+
+// testDeadline: the caller's deadline, and the provider's own per-call
+// timeout (Config.Timeout), end a call to a slow cloud as DeadlineExceeded
+// at once; a deadline already passed sends nothing.
+func (h Harness) testDeadline(t *testing.T) {
+	e := newEnv(t, cloudemu.Options{})
+	tg := h.target(t, h.provider(e), h.Target)
+
+	past, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancel()
+	_, err := h.provider(e).StartBackup(past, tg, providers.StartOptions{})
+	wantKind(t, err, errkind.DeadlineExceeded)
+	if n := e.sent(); n != 0 {
+		t.Fatalf("a call past its deadline sent %d requests", n)
+	}
+
+	for _, c := range []struct {
+		name    string
+		timeout time.Duration // Config.Timeout
+		caller  time.Duration // the caller's deadline; 0: none
+	}{
+		{"caller's deadline", 5 * time.Second, 200 * time.Millisecond},
+		{"Config.Timeout", 200 * time.Millisecond, 0},
+	} {
+		e.emu.Inject(cloudemu.Fault{Kind: cloudemu.FaultLatency, Action: h.StartAction, Latency: 2 * time.Second, Count: 1})
+		p := h.New(providers.Config{Getenv: e.getenv, Timeout: c.timeout})
+		ctx, cancel := context.Background(), context.CancelFunc(func() {})
+		if c.caller > 0 {
+			ctx, cancel = context.WithTimeout(ctx, c.caller)
+		}
+		start := time.Now()
+		_, err := p.StartBackup(ctx, tg, providers.StartOptions{})
+		cancel()
+		if k := errkind.KindOf(err); k != errkind.DeadlineExceeded || time.Since(start) > time.Second {
+			t.Fatalf("%s of 200ms, slow cloud: %v (kind %v) after %v; want DeadlineExceeded at once", c.name, err, k, time.Since(start))
+		}
+	}
+}
+
+// testReadErrors: Status and FindStarted follow the same contract as
+// StartBackup: throttled → Throttled, a server error → Unknown, caller gone
+// → Canceled (nothing sent), caller's deadline → DeadlineExceeded, and
+// FindStarted on an unknown instance → NotFound.
+func (h Harness) testReadErrors(t *testing.T) {
+	e := newEnv(t, cloudemu.Options{BackupDuration: 5 * time.Second})
+	p := h.provider(e)
+	tg := h.target(t, p, h.Target)
+	ctx := context.Background()
+	s, err := p.StartBackup(ctx, tg, providers.StartOptions{Marker: "mread00000001"})
+	if err != nil {
+		t.Fatalf("StartBackup: %v", err)
+	}
+	since := time.Now().Add(-time.Minute)
+	calls := map[string]func(context.Context) error{
+		"Status": func(ctx context.Context) error { _, err := p.Status(ctx, tg, s.TaskIDs[0]); return err },
+		"FindStarted": func(ctx context.Context) error {
+			_, _, err := p.FindStarted(ctx, tg, "mread00000001", since)
+			return err
+		},
+	}
+	for name, call := range calls {
+		for _, f := range []struct {
+			kind cloudemu.FaultKind
+			want errkind.Kind
+		}{{cloudemu.FaultThrottle, errkind.Throttled}, {cloudemu.FaultServer, errkind.Unknown}} {
+			e.emu.ClearFaults()
+			e.emu.Inject(cloudemu.Fault{Kind: f.kind, Count: 1})
+			if err := call(ctx); errkind.KindOf(err) != f.want {
+				t.Errorf("%s after a %v fault: %v (kind %v), want %v", name, f.kind, err, errkind.KindOf(err), f.want)
+			}
+		}
+		e.emu.ClearFaults()
+		before := e.sent()
+		gone, cancel := context.WithCancel(ctx)
+		cancel()
+		if err := call(gone); errkind.KindOf(err) != errkind.Canceled {
+			t.Errorf("%s for a caller gone: %v, want Canceled", name, err)
+		}
+		if n := e.sent() - before; n != 0 {
+			t.Errorf("%s for a caller gone sent %d requests", name, n)
+		}
+		past, cancel := context.WithDeadline(ctx, time.Now().Add(-time.Second))
+		err := call(past)
+		cancel()
+		if errkind.KindOf(err) != errkind.DeadlineExceeded {
+			t.Errorf("%s past the caller's deadline: %v, want DeadlineExceeded", name, err)
+		}
+		if n := e.sent() - before; n != 0 {
+			t.Errorf("%s past the caller's deadline sent %d requests", name, n)
+		}
+		e.emu.Inject(cloudemu.Fault{Kind: cloudemu.FaultLatency, Latency: 2 * time.Second, Count: 1})
+		short, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+		start := time.Now()
+		err = call(short)
+		cancel()
+		if errkind.KindOf(err) != errkind.DeadlineExceeded || time.Since(start) > time.Second {
+			t.Errorf("%s with a slow cloud, caller's deadline 200ms: %v after %v, want DeadlineExceeded at once", name, err, time.Since(start))
+		}
+		e.emu.ClearFaults()
+		if err := call(ctx); err != nil {
+			t.Errorf("%s after the faults: %v", name, err)
+		}
+	}
+	missing := h.target(t, p, h.NotFound)
+	_, _, err = p.FindStarted(ctx, missing, "mread00000001", since)
+	wantKind(t, err, errkind.NotFound)
 }
 
 func (h Harness) testSTS(t *testing.T) {
@@ -314,10 +484,8 @@ func (h Harness) testFindStarted(t *testing.T) {
 	if err != nil || !ok || strings.Join(got.TaskIDs, ",") != strings.Join(s.TaskIDs, ",") {
 		t.Fatalf("FindStarted = %+v, %v, %v; want the started backup %v", got, ok, err, s.TaskIDs)
 	}
-	if h.MarkerInBackup {
-		if _, ok, err := p.FindStarted(ctx, tg, "m0000000000aa", since); err != nil || ok {
-			t.Fatalf("FindStarted with another marker = %v, %v; want none", ok, err)
-		}
+	if _, ok, err := p.FindStarted(ctx, tg, "m0000000000aa", since); err != nil || ok != !h.MarkerInBackup {
+		t.Fatalf("FindStarted with another marker = %v, %v; want found only when no marker is stored (MarkerInBackup %v)", ok, err, h.MarkerInBackup)
 	}
 	if _, ok, err := p.FindStarted(ctx, tg, "m1234567890ab", time.Now().Add(time.Minute)); err != nil || ok {
 		t.Fatalf("FindStarted after the backup's start time = %v, %v; want none", ok, err)
@@ -422,5 +590,86 @@ func (h Harness) testFindBesideAuto(t *testing.T) {
 	got, ok, err := p.FindStarted(ctx, tg, "mauto00000001", since)
 	if err != nil || !ok || strings.Join(got.TaskIDs, ",") != strings.Join(s.TaskIDs, ",") {
 		t.Fatalf("FindStarted = %+v, %v, %v; want our backup %v between two automatic ones", got, ok, err, s.TaskIDs)
+	}
+}
+
+// testRateLimited: a provider whose cloud publishes a limit for its backup
+// call (the emulator enforces it) implements providers.RateLimited, with a
+// positive rate and burst that do not exceed that limit.
+func (h Harness) testRateLimited(t *testing.T) {
+	p := h.provider(newEnv(t, cloudemu.Options{}))
+	emuRate, emuBurst, published := cloudemu.PublishedLimit(p.Scheme())
+	rl, ok := p.(providers.RateLimited)
+	switch {
+	case !ok && published:
+		t.Fatalf("the emulator enforces %v/s (burst %d) on %s; the provider must implement providers.RateLimited", emuRate, emuBurst, h.StartAction)
+	case !ok:
+		t.Skip("no published limit, no RateLimited")
+	}
+	perSecond, burst := rl.RateLimit()
+	if perSecond <= 0 || burst < 1 {
+		t.Fatalf("RateLimit() = %v, %d; want a positive rate and a burst of at least 1", perSecond, burst)
+	}
+	if published && (perSecond > emuRate || burst > emuBurst) {
+		t.Fatalf("RateLimit() = %v/s burst %d exceeds the published limit %v/s burst %d of %s", perSecond, burst, emuRate, emuBurst, h.StartAction)
+	}
+}
+
+// testMarkerStorer: StoresMarker() agrees with Harness.MarkerInBackup (a
+// provider without the interface stores no marker).
+func (h Harness) testMarkerStorer(t *testing.T) {
+	p := h.provider(newEnv(t, cloudemu.Options{}))
+	ms, ok := p.(providers.MarkerStorer)
+	stores := ok && ms.StoresMarker()
+	if stores != h.MarkerInBackup {
+		t.Fatalf("MarkerStorer: implemented %v, StoresMarker %v; the harness says MarkerInBackup %v", ok, stores, h.MarkerInBackup)
+	}
+}
+
+// testOptionLister: Options lists distinct non-empty keys, every key the
+// harness's target uses among them, in a slice the caller may keep and
+// change; a key not listed is InvalidArgument before any request.
+func (h Harness) testOptionLister(t *testing.T) {
+	e := newEnv(t, cloudemu.Options{})
+	p := h.provider(e)
+	ol, ok := p.(providers.OptionLister)
+	if !ok {
+		t.Skip("the provider does not list its options")
+	}
+	keys := ol.Options()
+	seen := map[string]bool{}
+	for _, k := range keys {
+		if k == "" || seen[k] {
+			t.Fatalf("Options() = %q: want distinct non-empty keys", keys)
+		}
+		seen[k] = true
+	}
+	tg := h.target(t, p, h.Target)
+	for k := range tg.Options {
+		if !seen[k] {
+			t.Fatalf("the target %s uses option %q, which Options() = %q does not list", h.Target, k, keys)
+		}
+	}
+	if len(keys) > 0 {
+		keys[0] = "changed"
+		if again := ol.Options(); len(again) == 0 || again[0] == "changed" {
+			t.Fatalf("Options() hands out its own slice: a caller's change shows in the next call (%q)", again)
+		}
+	}
+	sep := "?"
+	if strings.Contains(h.Target, "?") {
+		sep = "&"
+	}
+	raw := h.Target + sep + "bfn_unlisted=1"
+	_, err := providers.NewRegistry(p).Parse(raw)
+	wantKind(t, err, errkind.InvalidArgument)
+	loose, err := parseLoose(raw)
+	if err != nil {
+		t.Fatalf("parse %s: %v", raw, err)
+	}
+	_, err = p.StartBackup(context.Background(), loose, providers.StartOptions{})
+	wantKind(t, err, errkind.InvalidArgument)
+	if n := e.sent(); n != 0 {
+		t.Fatalf("an unlisted option sent %d requests", n)
 	}
 }

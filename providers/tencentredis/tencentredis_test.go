@@ -110,15 +110,6 @@ func TestStatusOfAnotherInstanceTask(t *testing.T) {
 	}
 }
 
-func TestTimeoutIsDeadlineExceeded(t *testing.T) {
-	p, emu := newProvider(t, cloudemu.Options{}, 200*time.Millisecond)
-	emu.Inject(cloudemu.Fault{Kind: cloudemu.FaultLatency, Latency: 2 * time.Second, Count: 1})
-	_, err := p.StartBackup(context.Background(), target(t, p, base+cloudemu.TencentInstance), providers.StartOptions{})
-	if errkind.KindOf(err) != errkind.DeadlineExceeded {
-		t.Fatalf("err = %v, want DeadlineExceeded", err)
-	}
-}
-
 func TestErrorTable(t *testing.T) {
 	for code, want := range map[string]errkind.Kind{
 		"ResourceUnavailable.InstanceLockedError": errkind.Busy,
