@@ -20,7 +20,7 @@
 // DescribeBackupTasks may list once per node (BackupJob.NodeId); Status
 // reports such a job as the least advanced of its rows.
 //
-// Errors: the cloud's code is mapped by errorKinds (Throttling.* → Throttled,
+// Errors: the cloud's code is mapped by errorTable (Throttling.* → Throttled,
 // IncorrectDBInstanceState and InstanceStatus.NotSupport → Busy,
 // InvalidInstanceId.NotFound → NotFound, IncorrectDBInstanceType →
 // Unsupported, signature and key errors → Unauthenticated; InternalError,
