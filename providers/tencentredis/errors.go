@@ -2,6 +2,7 @@ package tencentredis
 
 import (
 	"errors"
+	"maps"
 	"strings"
 
 	tcerr "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/errors"
@@ -105,6 +106,25 @@ var errorTable = &providers.ErrorTable{
 	},
 	Codes:    errorKinds,
 	Families: errorKinds,
+}
+
+// taskInfoErrors is errorTable for DescribeTaskInfo. Its only parameter is
+// the TaskId, checked to be an integer before the call, so
+// InvalidParameter.InvalidParameter ("业务参数错误。") means it names no task:
+// NotFound.
+var taskInfoErrors = func() *providers.ErrorTable {
+	tb := *errorTable
+	tb.Codes = maps.Clone(errorKinds)
+	tb.Codes["InvalidParameter.InvalidParameter"] = errkind.NotFound
+	return &tb
+}()
+
+// errorsOf is the error table of action.
+func errorsOf(action string) *providers.ErrorTable {
+	if action == actTaskInfo {
+		return taskInfoErrors
+	}
+	return errorTable
 }
 
 // kindOf classifies a cloud error code; an unknown code is Unknown (the

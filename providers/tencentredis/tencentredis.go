@@ -175,9 +175,8 @@ func (p *Provider) Status(ctx context.Context, t providers.Target, taskID string
 	}
 	var out struct{ Status, InstanceId, TaskMessage string }
 	rid, err := p.call(ctx, t, actTaskInfo, map[string]any{"TaskId": id}, &out)
-	if e := (*errkind.Error)(nil); errors.As(err, &e) && e.Code == "InvalidParameter.InvalidParameter" {
-		e.Kind = errkind.NotFound
-		e.Message += fmt.Sprintf(" (task %s)", taskID)
+	if e := (*errkind.Error)(nil); errors.As(err, &e) && e.Kind == errkind.NotFound {
+		e.Message += fmt.Sprintf(" (task %s)", taskID) // which task taskInfoErrors says is unknown
 	}
 	if err != nil {
 		return providers.TaskStatus{}, err
@@ -231,7 +230,7 @@ func (p *Provider) call(ctx context.Context, t providers.Target, action string, 
 	}
 	resp := tchttp.NewCommonResponse()
 	if err := client.Send(req, resp); err != nil {
-		return "", errorTable.Error(ctx, action, err, creds)
+		return "", errorsOf(action).Error(ctx, action, err, creds)
 	}
 	var env struct {
 		Response json.RawMessage
