@@ -24,6 +24,10 @@ type Store interface {
 	// Release ends the lease held by token without a result, so a later
 	// delivery may try again.
 	Release(ctx context.Context, key, token string) error
+	// Renew extends the lease held by token to lease from now, and reports
+	// whether token still held it (false: it lapsed and another delivery
+	// may have taken the key over).
+	Renew(ctx context.Context, key, token string, lease time.Duration) (bool, error)
 }
 
 // Claim is the outcome of Store.Claim.
@@ -115,6 +119,19 @@ func (s *MemoryStore) Complete(_ context.Context, key, token string, r Result, t
 		s.m[key] = &memEntry{expires: s.now().Add(ttl), tried: e.tried, done: &r}
 	}
 	return nil
+}
+
+// Renew implements Store.
+func (s *MemoryStore) Renew(_ context.Context, key, token string, lease time.Duration) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	e, ok := s.m[key]
+	if !ok || e.token != token || e.done != nil || !now.Before(e.expires) {
+		return false, nil
+	}
+	e.expires = now.Add(lease)
+	return true, nil
 }
 
 // Release implements Store.

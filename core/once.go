@@ -27,6 +27,13 @@ func (s *Service) startOnce(ctx, startBy context.Context, p providers.Provider, 
 		if claim.Done != nil {
 			return replay(res, *claim.Done)
 		}
+		// Hold the lease for as long as this delivery works on the key
+		// (waits for a rate token or a slot can outlast any fixed lease);
+		// if it is lost, the start window closes: no new call is made (the
+		// target is reported pending), a call in flight finishes.
+		var stop func()
+		startBy, stop = s.holdLease(startBy, key, claim.Token)
+		defer stop()
 	}
 	start := s.now()
 	res.StartedAt = start
@@ -118,10 +125,56 @@ func storesMarker(p providers.Provider) bool {
 	return ok && m.StoresMarker()
 }
 
+// leaseFor is the lease a delivery takes on a key: as long as its retries
+// may take, and a minute more; holdLease renews it while the work goes on.
+func (s *Service) leaseFor() time.Duration { return s.Retry.WithDefaults().MaxElapsed + time.Minute }
+
+// errLeaseLost is the cause of a delivery's context ending because its lease
+// on the key lapsed: another delivery may have taken the key over, so this
+// one must not call the cloud any more.
+var errLeaseLost = errors.New("the idempotency lease on this trigger's target lapsed; another delivery took it over")
+
+// holdLease renews the lease on key every third of its length until stop is
+// called. If the store says the lease is no longer token's, the returned
+// start window ends (cause errLeaseLost): waits for a slot or a token end
+// without a call, so two deliveries do not both call. A store error is
+// retried at the next renewal: the lease only lapses after a whole lease of
+// failures.
+func (s *Service) holdLease(ctx context.Context, key, token string) (context.Context, func()) {
+	lease := s.leaseFor()
+	every := s.renewEvery
+	if every <= 0 {
+		every = lease / 3
+	}
+	lctx, cancel := context.WithCancelCause(ctx)
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-lctx.Done():
+				return
+			case <-t.C:
+				rctx, rcancel := context.WithTimeout(context.WithoutCancel(lctx), min(every, 5*time.Second))
+				held, err := s.Store.Renew(rctx, key, token, lease)
+				rcancel()
+				if err == nil && !held {
+					cancel(errLeaseLost)
+					return
+				}
+			}
+		}
+	}()
+	return lctx, func() { close(done); cancel(nil) }
+}
+
 // claim takes the store's lease on key, waiting while another delivery
 // holds it (it will complete or its lease will lapse) until startBy ends.
 func (s *Service) claim(ctx, startBy context.Context, key string) (Claim, error) {
-	lease := s.Retry.WithDefaults().MaxElapsed + time.Minute
+	lease := s.leaseFor()
 	for wait := 50 * time.Millisecond; ; wait = min(wait*2, time.Second) {
 		c, err := s.Store.Claim(ctx, key, lease)
 		if err != nil {

@@ -64,6 +64,8 @@ type Service struct {
 	// HandleOptions.OnResult instead.
 	OnResult func(i int, r Result)
 
+	renewEvery time.Duration // lease renewal interval; 0 means a third of the lease (tests set it)
+
 	chains map[string]providers.Provider // scheme -> the wrapped provider
 	mu     sync.Mutex
 }

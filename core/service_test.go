@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"net/http/httptest"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -450,3 +452,88 @@ func TestNoLookupOnTheNormalPath(t *testing.T) {
 		}
 	}
 }
+
+// blocking is a provider whose StartBackup waits until released, as a call
+// queued behind the rate limit would.
+type blocking struct {
+	providers.Provider
+	release chan struct{}
+	calls   atomic.Int32
+}
+
+func (b *blocking) StartBackup(ctx context.Context, t providers.Target, o providers.StartOptions) (providers.Started, error) {
+	b.calls.Add(1)
+	select {
+	case <-b.release:
+	case <-ctx.Done():
+		return providers.Started{}, ctx.Err()
+	}
+	return providers.Started{TaskIDs: []string{"t-1"}}, nil
+}
+
+// TestLeaseRenewed (issue #13): a delivery that works on a key longer than
+// its lease (here: blocked in the call, as behind a long rate-limit queue)
+// keeps renewing it, so a second delivery finds it held, not lapsed, and
+// does not take it over and start a second backup.
+func TestLeaseRenewed(t *testing.T) {
+	f := newFixture(t, cloudemu.Options{})
+	inner, err := f.reg.Lookup(cloudemu.TencentRedis)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &blocking{Provider: inner, release: make(chan struct{})}
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	store := &core.MemoryStore{Now: clock}
+	svc := &core.Service{Registry: providers.NewRegistry(b), Store: store, Retry: core.RetryPolicy{Attempts: 1, MaxElapsed: time.Second}}
+	svc.SetRenewEvery(20 * time.Millisecond)
+	trig := core.Trigger{DedupeKey: "queue:renew", Time: now.Add(time.Hour)}
+	jobs := f.jobs(t, fourClouds[0])
+	first := make(chan core.Report)
+	go func() { first <- svc.Run(context.Background(), trig, jobs) }()
+	for b.calls.Load() == 0 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	lease := time.Second + time.Minute
+	for i := 0; i < 10; i++ { // two whole leases pass, while renewals go on
+		advance(lease / 5)
+		time.Sleep(40 * time.Millisecond)
+	}
+	c, err := store.Claim(context.Background(), "backupfn:"+trig.DedupeKey+"|"+jobs[0].Target.Key(), lease)
+	if err != nil || !c.Held {
+		t.Fatalf("a second delivery's claim while the first works = %+v, %v; want Held (the lease renewed)", c, err)
+	}
+	close(b.release)
+	if r := (<-first).Results[0]; r.Status != core.StatusStarted || b.calls.Load() != 1 {
+		t.Fatalf("first delivery = %+v after %d calls", r, b.calls.Load())
+	}
+}
+
+// TestLeaseLostStopsCalls: if the store says the lease is gone (another
+// delivery took the key over), the start window closes: a delivery still
+// waiting to call does not call, and reports the target pending.
+func TestLeaseLostStopsCalls(t *testing.T) {
+	f := newFixture(t, cloudemu.Options{})
+	store := &core.MemoryStore{}
+	svc := &core.Service{Registry: f.reg, Store: &forgetful{MemoryStore: store}, Limits: map[string]float64{cloudemu.TencentRedis: 0.5}}
+	svc.SetRenewEvery(20 * time.Millisecond)
+	trig := core.Trigger{DedupeKey: "queue:lost-lease", Time: time.Now().Add(time.Hour)}
+	// Three targets on one 0.5/s bucket (burst 1): the second and third wait
+	// for tokens for seconds, while their leases are reported lost.
+	urls := []string{fourClouds[0], "tencent-redis://ap-guangzhou/crs-gen00000", "tencent-redis://ap-guangzhou/crs-gen00001"}
+	f.emu.AddInstance(cloudemu.Instance{Provider: cloudemu.TencentRedis, Region: "ap-guangzhou", ID: "crs-gen00000", Type: "standard"})
+	f.emu.AddInstance(cloudemu.Instance{Provider: cloudemu.TencentRedis, Region: "ap-guangzhou", ID: "crs-gen00001", Type: "standard"})
+	begin := time.Now()
+	rep := svc.Run(context.Background(), trig, f.jobs(t, urls...))
+	c := rep.Counts()
+	if c[core.StatusStarted] != 1 || c[core.StatusPending] != 2 || len(f.emu.Backups()) != 1 || time.Since(begin) > 2*time.Second {
+		t.Fatalf("counts %v, %d backups after %s; want 1 started and 2 pending without waiting for their tokens", c, len(f.emu.Backups()), time.Since(begin))
+	}
+}
+
+// forgetful is a store whose leases are lost as soon as they are renewed.
+type forgetful struct{ *core.MemoryStore }
+
+func (f *forgetful) Renew(context.Context, string, string, time.Duration) (bool, error) { return false, nil }

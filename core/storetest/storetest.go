@@ -32,6 +32,37 @@ func Run(t *testing.T, newStore func(t *testing.T) core.Store) {
 		}
 	})
 
+	t.Run("Renew", func(t *testing.T) {
+		s := newStore(t)
+		c, err := s.Claim(ctx, "renew", 200*time.Millisecond)
+		if err != nil || c.Token == "" {
+			t.Fatalf("claim = %+v, %v", c, err)
+		}
+		for i := 0; i < 4; i++ { // renewed past its first lease
+			time.Sleep(100 * time.Millisecond)
+			if ok, err := s.Renew(ctx, "renew", c.Token, 200*time.Millisecond); err != nil || !ok {
+				t.Fatalf("renew %d = %v, %v; want held", i, ok, err)
+			}
+		}
+		if c2, _ := s.Claim(ctx, "renew", time.Minute); !c2.Held {
+			t.Fatalf("claim of a renewed lease = %+v, want Held", c2)
+		}
+		if ok, _ := s.Renew(ctx, "renew", "not-the-token", time.Minute); ok {
+			t.Fatal("renewed with another token")
+		}
+		if err := s.Complete(ctx, "renew", c.Token, started, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		if ok, _ := s.Renew(ctx, "renew", c.Token, time.Minute); ok {
+			t.Fatal("renewed a completed key")
+		}
+		c3, _ := s.Claim(ctx, "lapse", 50*time.Millisecond)
+		time.Sleep(120 * time.Millisecond)
+		if ok, _ := s.Renew(ctx, "lapse", c3.Token, time.Minute); ok {
+			t.Fatal("renewed a lease that had lapsed")
+		}
+	})
+
 	t.Run("ClaimCompleteReplay", func(t *testing.T) {
 		s := newStore(t)
 		c, err := s.Claim(ctx, "k", time.Minute)

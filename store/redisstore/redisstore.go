@@ -124,6 +124,19 @@ redis.call("SET", KEYS[1], ARGV[2], "PX", ARGV[3])
 return 1
 `)
 
+// renewScript extends the lease only while the caller's token holds it.
+var renewScript = redis.NewScript(`
+if redis.call("GET", KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call("PEXPIRE", KEYS[1], ARGV[2])
+return 1
+`)
+
+// Renew implements core.Store.
+func (s *Store) Renew(ctx context.Context, key, token string, lease time.Duration) (bool, error) {
+	n, err := renewScript.Run(ctx, s.c, []string{s.prefix + key}, "lease:"+token, max(lease.Milliseconds(), 1)).Int()
+	return n == 1, err
+}
+
 // Complete implements core.Store.
 func (s *Store) Complete(ctx context.Context, key, token string, r core.Result, ttl time.Duration) error {
 	b, err := json.Marshal(r)
