@@ -160,6 +160,7 @@ func Parse(name string, data []byte, reg *providers.Registry, getenv func(string
 	})
 	if groupsNode != nil {
 		c.decodeGroups(d, groupsNode, "groups")
+		groupsNode.Content = nil // decoded: its nodes need not outlive the rest
 	}
 	if policyNode != nil {
 		c.decodePolicy(d, policyNode, "policy")
@@ -251,8 +252,12 @@ var _ core.Resolver = (*Config)(nil)
 // instance once, in request order. Unknown names are InvalidArgument errors
 // listing the known ones.
 func (c *Config) Resolve(targets, groups []string) ([]core.Job, error) {
-	var jobs []core.Job
-	seen := map[string]bool{}
+	n := len(targets)
+	for _, g := range groups {
+		n += len(c.Groups[g])
+	}
+	jobs := make([]core.Job, 0, n)
+	seen := make(map[string]bool, n)
 	add := func(j core.Job) {
 		if k := j.Target.Key(); !seen[k] {
 			seen[k] = true

@@ -2,11 +2,14 @@ package config
 
 import (
 	"fmt"
+	"net/url"
 	"regexp"
 	"sort"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/backupfn/backupfn/providers"
 )
 
 // decoder walks YAML nodes, collecting every error with its line.
@@ -14,6 +17,29 @@ type decoder struct {
 	file   string
 	getenv func(string) string
 	errs   Errors
+	// options interns targets' option sets (by their encoding): targets
+	// with the same options share one url.Values, as most of a large
+	// config's do (a project_id, or none). Nothing modifies a Target's
+	// Options in place (Target.With and Expand copy them).
+	options map[string]url.Values
+}
+
+// intern returns t with its Options shared with an earlier target's equal
+// ones.
+func (d *decoder) intern(t providers.Target) providers.Target {
+	key := t.Options.Encode()
+	if o, ok := d.options[key]; ok {
+		t.Options = o
+		return t
+	}
+	if d.options == nil {
+		d.options = map[string]url.Values{}
+	}
+	if len(t.Options) == 0 {
+		t.Options = url.Values{} // not the parsed map, which may hold a deleted key's space
+	}
+	d.options[key] = t.Options
+	return t
 }
 
 func (d *decoder) errorf(n *yaml.Node, key, format string, args ...any) {
@@ -31,6 +57,14 @@ type field func(key, val *yaml.Node, path string)
 // and non-mappings are errors. A nil fields["*"] is not allowed; a non-nil
 // one takes every key not listed.
 func (d *decoder) mapping(n *yaml.Node, path string, fields map[string]field) {
+	d.mappingDrop(n, path, fields, false)
+}
+
+// mappingDrop is mapping; with drop, each key's nodes are let go of once
+// its field has run, so a large section's YAML tree is garbage as it is
+// decoded rather than after the whole file (the targets: of a 10,000-target
+// config hold most of its nodes).
+func (d *decoder) mappingDrop(n *yaml.Node, path string, fields map[string]field, drop bool) {
 	if n.Kind != yaml.MappingNode {
 		if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 			return
@@ -63,6 +97,12 @@ func (d *decoder) mapping(n *yaml.Node, path string, fields map[string]field) {
 			continue
 		}
 		f(k, v, p)
+		if drop {
+			n.Content[i], n.Content[i+1] = nil, nil
+		}
+	}
+	if drop {
+		n.Content = nil
 	}
 }
 
@@ -123,6 +163,9 @@ var envRE = regexp.MustCompile(`\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}`
 // expand replaces ${NAME} and ${NAME:-default} from the environment; "$$" is
 // a literal "$". An unset variable with no default is an error.
 func (d *decoder) expand(n *yaml.Node, path, s string) (string, bool) {
+	if !strings.Contains(s, "$") { // nothing to expand: not a copy of every value
+		return s, true
+	}
 	ok := true
 	out := envRE.ReplaceAllStringFunc(s, func(m string) string {
 		if m == "$$" {

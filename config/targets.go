@@ -25,7 +25,10 @@ type targetOption struct {
 }
 
 func (c *Config) decodeTargets(d *decoder, v *yaml.Node, p string) {
-	d.mapping(v, p, map[string]field{"*": func(k, v *yaml.Node, p string) {
+	if v.Kind == yaml.MappingNode {
+		c.Targets = slices.Grow(c.Targets, len(v.Content)/2)
+	}
+	d.mappingDrop(v, p, map[string]field{"*": func(k, v *yaml.Node, p string) {
 		if !nameRE.MatchString(k.Value) || strings.Contains(k.Value, "://") {
 			d.errorf(k, p, "target name %q: want letters, digits, '-', '_' or '.' (up to 64)", k.Value)
 			return
@@ -36,7 +39,7 @@ func (c *Config) decodeTargets(d *decoder, v *yaml.Node, p string) {
 		}
 		c.byName[k.Value] = len(c.Targets)
 		c.Targets = append(c.Targets, Target{Name: k.Value, Target: t, Line: k.Line})
-	}})
+	}}, true)
 }
 
 // decodeTarget reads `name: URL` or `name: {url: URL, key: value...}` or
@@ -104,7 +107,7 @@ func (c *Config) decodeTarget(d *decoder, v *yaml.Node, p string) (providers.Tar
 			return providers.Target{}, false
 		}
 	}
-	return t, true
+	return d.intern(t), true
 }
 
 // optionsOf returns the provider's option keys, or nil when it cannot say.
@@ -120,7 +123,7 @@ func optionsOf(p providers.Provider) []string {
 func (c *Config) applyDefaults(d *decoder) {
 	for i, t := range c.Targets {
 		j := c.withDefaults(core.Job{Name: t.Name, Target: t.Target})
-		c.Targets[i].Target = j.Target
+		c.Targets[i].Target = d.intern(j.Target)
 		prov, err := c.reg.Lookup(j.Target.Scheme)
 		if err != nil {
 			continue // reported while decoding
