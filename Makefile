@@ -57,6 +57,7 @@ dist:
 ## reliability: the fault-matrix experiment at 2000 targets (needs Redis), into docs/RELIABILITY.md's figures
 reliability:
 	$(GO) run ./internal/faultmatrix/cmd -per-provider 500
+	$(GO) run ./internal/faultmatrix/cmd -per-provider 500 -lose-store
 
 clean:
 	rm -rf bin dist
