@@ -162,3 +162,76 @@ func TestOnePipeline(t *testing.T) {
 		}
 	}
 }
+
+// layers are the module's packages from the bottom up, as
+// docs/ARCHITECTURE.md draws them ("Imports point one way"). A package may
+// import only packages of lower layers (or its own package family, e.g.
+// providers/huaweidcs -> providers/internal/huaweicommon). A back-edge fails
+// TestImportDirection, e.g. if sinks/all imported config again:
+//
+//	sinks/all (layer 6: sinks) imports config (layer 7): a back-edge; config
+//	imports sinks, so the sinks must not import config
+//
+// Test-support and tools (bench, internal/*, cmd, functions' tests) are on
+// top; cloudemu (the emulator, which imports nothing of the module) sits
+// below the providers whose suite (providers/providertest) drives it.
+var layers = [][]string{
+	{"core/errkind"},
+	{"signature", "cloudemu"},
+	{"providers"},
+	{"providers/all"},
+	{"core/wrap"},
+	{"core"},
+	{"policy", "sinks", "store", "events"},
+	{"config"},
+	{"setup"},
+	{"handler"},
+	{"functions", "cmd", "bench", "internal"},
+}
+
+// layerOf returns pkg's layer and the family (layer entry) it belongs to.
+func layerOf(pkg string) (int, string) {
+	best, fam := -1, ""
+	for i, l := range layers {
+		for _, p := range l {
+			if (pkg == p || strings.HasPrefix(pkg, p+"/")) && len(p) > len(fam) {
+				best, fam = i, p
+			}
+		}
+	}
+	return best, fam
+}
+
+// TestImportDirection checks every import edge between the module's own
+// packages (their non-test code) against layers.
+func TestImportDirection(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}}|{{join .Imports " "}}`, "github.com/backupfn/backupfn/...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	const mod = "github.com/backupfn/backupfn/"
+	edges := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Split(line, "|")
+		pkg := strings.TrimPrefix(f[0], mod)
+		from, fromFam := layerOf(pkg)
+		if from < 0 {
+			t.Errorf("%s is in no layer of the import rule: add it to layers (and to docs/ARCHITECTURE.md)", pkg)
+			continue
+		}
+		for _, d := range strings.Fields(f[1]) {
+			if !strings.HasPrefix(d, mod) {
+				continue
+			}
+			dep := strings.TrimPrefix(d, mod)
+			to, toFam := layerOf(dep)
+			edges++
+			if to > from || (to == from && toFam != fromFam) {
+				t.Errorf("%s (layer %d: %s) imports %s (layer %d: %s): a back-edge against docs/ARCHITECTURE.md's import rule", pkg, from, fromFam, dep, to, toFam)
+			}
+		}
+	}
+	if edges < 30 {
+		t.Fatalf("only %d import edges checked: the test looked at nothing", edges)
+	}
+}

@@ -536,4 +536,6 @@ func TestLeaseLostStopsCalls(t *testing.T) {
 // forgetful is a store whose leases are lost as soon as they are renewed.
 type forgetful struct{ *core.MemoryStore }
 
-func (f *forgetful) Renew(context.Context, string, string, time.Duration) (bool, error) { return false, nil }
+func (f *forgetful) Renew(context.Context, string, string, time.Duration) (bool, error) {
+	return false, nil
+}

@@ -23,7 +23,6 @@ import (
 	"github.com/backupfn/backupfn/providers"
 	"github.com/backupfn/backupfn/providers/all"
 	"github.com/backupfn/backupfn/sinks"
-	sinkall "github.com/backupfn/backupfn/sinks/all"
 	"github.com/backupfn/backupfn/store/redisstore"
 )
 
@@ -80,7 +79,7 @@ func New(ctx context.Context, o Options) (*Built, error) {
 	if err != nil {
 		return nil, err
 	}
-	configured, err := sinkall.Build(cfg, sinks.Options{HTTPClient: o.HTTPClient, Now: o.Now})
+	configured, err := BuildSinks(cfg, sinks.Options{HTTPClient: o.HTTPClient, Now: o.Now})
 	if err != nil {
 		return nil, err
 	}

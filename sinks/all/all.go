@@ -3,12 +3,10 @@
 package all
 
 import (
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
 
-	"github.com/backupfn/backupfn/config"
 	"github.com/backupfn/backupfn/sinks"
 	"github.com/backupfn/backupfn/sinks/chat"
 	"github.com/backupfn/backupfn/sinks/kafka"
@@ -39,41 +37,21 @@ func Types() []string {
 	return ts
 }
 
-// Build returns the configured sinks (not the log sink: entrypoints add it). A bad
-// entry is reported as config.Errors naming the file, line and key; no
-// sink connects anywhere until it publishes.
-func Build(cfg *config.Config, o sinks.Options) ([]sinks.Sink, error) {
-	var out []sinks.Sink
-	var errs config.Errors
-	known := constructors()
-	for i, spec := range cfg.Sinks {
-		path := fmt.Sprintf("sinks[%d]", i)
-		newSink, ok := known[spec.Type]
-		if !ok {
-			errs = append(errs, config.Error{File: cfg.Path, Line: spec.Line, Key: path + ".type",
-				Msg: fmt.Sprintf("unknown sink type %q (known: %s)", spec.Type, strings.Join(Types(), ", "))})
-			continue
-		}
-		s, err := newSink(spec, o)
-		if err != nil {
-			line, key := spec.Line, path
-			var ce *sinks.ConfigError
-			if errors.As(err, &ce) {
-				key, err = path+"."+ce.Key, errors.New(ce.Msg)
-				if l, ok := spec.KeyLines[ce.Key]; ok {
-					line = l
-				}
-			}
-			errs = append(errs, config.Error{File: cfg.Path, Line: line, Key: key, Msg: err.Error()})
-			continue
-		}
-		out = append(out, s)
+// New builds the sink spec names, or an error: a *sinks.ConfigError naming
+// the spec's key at fault, or an *UnknownTypeError. Mapping those to the
+// config's file and line is setup.BuildSinks': the sinks never import the
+// config (which imports them).
+func New(spec sinks.Spec, o sinks.Options) (sinks.Sink, error) {
+	newSink, ok := constructors()[spec.Type]
+	if !ok {
+		return nil, &UnknownTypeError{Type: spec.Type}
 	}
-	if len(errs) > 0 {
-		for _, s := range out {
-			_ = s.Close()
-		}
-		return nil, errs
-	}
-	return out, nil
+	return newSink(spec, o)
+}
+
+// UnknownTypeError is a spec whose type no sink has.
+type UnknownTypeError struct{ Type string }
+
+func (e *UnknownTypeError) Error() string {
+	return fmt.Sprintf("unknown sink type %q (known: %s)", e.Type, strings.Join(Types(), ", "))
 }

@@ -1,46 +1,33 @@
 package all_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
-	"github.com/backupfn/backupfn/config"
-	"github.com/backupfn/backupfn/providers"
-	provall "github.com/backupfn/backupfn/providers/all"
 	"github.com/backupfn/backupfn/sinks"
 	"github.com/backupfn/backupfn/sinks/all"
 )
 
-func TestBuild(t *testing.T) {
-	env := map[string]string{"HOOK": "s3cr3t-hook", "SLACK_URL": "https://hooks.slack.com/services/T/B/XYZ", "KPW": "kafka-pw"}
-	src := `targets: {}
-sinks:
-  - {type: webhook, url: https://ci.example.com/hook, secret: "${HOOK}"}
-  - {type: slack, url: "${SLACK_URL}"}
-  - {type: kafka, brokers: [127.0.0.1:9092], topic: backup-results, sasl: plain, username: u, password: "${KPW}"}
-`
-	reg := provall.New(providers.Config{})
-	cfg, err := config.Parse("c.yaml", []byte(src), reg, func(k string) string { return env[k] })
+// New builds every listed type from its spec alone (no config: the sinks
+// never import it) and names an unknown type with the known ones.
+func TestNew(t *testing.T) {
+	s, err := all.New(sinks.Spec{Type: "slack", Values: map[string][]string{"url": {"https://hooks.slack.com/services/T/B/X"}},
+		FromEnv: map[string]bool{"url": true}}, sinks.Options{})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("slack: %v", err)
 	}
-	ss, err := all.Build(cfg, sinks.Options{})
-	if err != nil {
-		t.Fatal(err)
+	_ = s.Close()
+	var ce *sinks.ConfigError
+	if _, err := all.New(sinks.Spec{Type: "webhook", Values: map[string][]string{"url": {"https://ci.example.com/hook"}}}, sinks.Options{}); !errors.As(err, &ce) || ce.Key != "secret" {
+		t.Fatalf("webhook without its secret: %v; want a ConfigError on secret", err)
 	}
-	var names []string
-	for _, s := range ss {
-		names = append(names, s.Name())
-		_ = s.Close()
+	_, err = all.New(sinks.Spec{Type: "pager"}, sinks.Options{})
+	var ut *all.UnknownTypeError
+	if !errors.As(err, &ut) || !strings.Contains(err.Error(), `unknown sink type "pager" (known: dingtalk, feishu, kafka, lark, slack, webhook, wecom)`) {
+		t.Fatalf("unknown type: %v", err)
 	}
-	got := strings.Join(names, "; ")
-	if len(ss) != 3 || strings.Contains(got, "XYZ") || strings.Contains(got, "s3cr3t") {
-		t.Fatalf("sinks = %s", got)
-	}
-	bad := "targets: {}\nsinks:\n  - {type: slack, url: https://hooks.slack.com/services/T/B/XYZ}\n  - type: kafka\n    topic: t\n"
-	cfg, _ = config.Parse("c.yaml", []byte(bad), reg, func(string) string { return "" })
-	_, err = all.Build(cfg, sinks.Options{})
-	if err == nil || !strings.Contains(err.Error(), "c.yaml:3: sinks[0].url:") || !strings.Contains(err.Error(), "c.yaml:4: sinks[1].brokers") || strings.Contains(err.Error(), "XYZ") {
-		t.Fatalf("err = %v", err)
+	if got := strings.Join(all.Types(), ","); got != "dingtalk,feishu,kafka,lark,slack,webhook,wecom" {
+		t.Fatalf("Types = %s", got)
 	}
 }
