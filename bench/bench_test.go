@@ -129,7 +129,7 @@ func TestMarkdown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Count(md, "Not measured in this run") != 4 || !strings.Contains(md, "| not measured |") {
+	if strings.Count(md, "Not measured in this run") != 5 || !strings.Contains(md, "| not measured |") {
 		t.Errorf("an empty report should say every section was skipped:\n%s", md)
 	}
 	if got := empty.Figures(); len(got) != 1 || got[0] != [2]string{"targets_met", "0/0"} {
@@ -155,7 +155,7 @@ func TestMarkdown(t *testing.T) {
 		figs[kv[0]] = kv[1]
 	}
 	for k, v := range map[string]string{"fanout_vs_limit": "0.96", "coldstart_http_ms": "8.0", "rss_mb_1000": "33.0",
-		"core_overhead_allocs": "29", "size_zip_mb_scf": "9.88", "targets_met": "5/5", "rss_mb_4000": "69.0"} {
+		"core_overhead_allocs": "29", "size_zip_mb_scf": "9.88", "targets_met": "6/6", "rss_mb_4000": "69.0", "rss_mb_cli_10000": "28.7"} {
 		if figs[k] != v {
 			t.Errorf("%s=%s, want %s", k, figs[k], v)
 		}
@@ -205,6 +205,11 @@ func sampleResults() Results {
 		g["BenchmarkCorePath/sdk/"+s] = Metrics{"ns/op": 120000, "cpu-ns/op": 130000, "B/op": 30000, "allocs/op": 425}
 		g["BenchmarkCorePath/full/"+s] = Metrics{"ns/op": 125000, "cpu-ns/op": 136000, "B/op": 31000, "allocs/op": 437}
 	}
+	cli := &CLIRun{Targets: 10000, Profiles: 50, ConfigBytes: 1300000, Wall: 7 * time.Second, CPU: 4 * time.Second,
+		MaxRSSKB: 28000, AnonKB: 15000, FileKB: 13000, HeapPeak: 12e6, HeapLive: 6e6, NumGC: 40, Started: 10000,
+		YAMLTree: 6.4e6, ConfigKept: 1.6e6, Jobs: 0.9e6, MemLimit: "16MiB"}
+	cli.Floor = &CLIRun{Targets: 4, MaxRSSKB: 16000, AnonKB: 2000, FileKB: 10000}
+	cli.Limited = &CLIRun{Targets: 10000, MaxRSSKB: 25000, NumGC: 800, CPU: 13 * time.Second}
 	return Results{Machine: ThisMachine(), Params: f.Params, Benchtime: "1s", Benchcount: 3, Fanout: f, Startup: st, Memory: m, Bench: g,
-		Elapsed: 3 * time.Minute}
+		CLI: cli, Elapsed: 3 * time.Minute}
 }

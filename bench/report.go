@@ -21,6 +21,7 @@ type Results struct {
 	Startup    *Startup
 	Fanout     *Fanout
 	Memory     *Memory
+	CLI        *CLIRun
 	Bench      GoBench
 	Elapsed    time.Duration
 }
@@ -31,6 +32,7 @@ const (
 	goalColdStart = 20 * time.Millisecond
 	goalZip       = 10e6 // bytes
 	goalRSS       = 40e6 // bytes, at 1000 targets
+	goalRSSCLI    = 30e6 // bytes, `backupfn run` of 10,000 targets
 	goalCPU       = 100 * time.Microsecond
 	goalAllocs    = 200
 )
@@ -88,13 +90,20 @@ func (r Results) Targets() []Target {
 		rss.Measured, rss.Met = true, float64(b) <= goalRSS
 		rss.Value = fmt.Sprintf("%s MB (VmHWM of a child process fanning out to 250 targets on each cloud)", mb(b))
 	}
+	cli := Target{Key: "rss_cli", Name: "peak RSS, 10,000 targets (CLI)", Goal: "≤ 30 MB"}
+	if c := r.CLI; c != nil {
+		b := c.PeakKB() << 10
+		cli.Name = fmt.Sprintf("peak RSS, %d targets (CLI)", c.Targets)
+		cli.Measured, cli.Met = true, float64(b) <= goalRSSCLI
+		cli.Value = fmt.Sprintf("%s MB (`backupfn run --config FILE --group all`, all four clouds; wait4 ru_maxrss)", mb(b))
+	}
 	over := Target{Key: "overhead", Name: "core overhead per target", Goal: fmt.Sprintf("≤ %d µs CPU, ≤ %d allocations", goalCPU.Microseconds(), goalAllocs)}
 	if st := r.Bench["BenchmarkCorePath/stub"]; st != nil {
 		cpu := time.Duration(st["cpu-ns/op"])
 		over.Measured, over.Met = true, cpu <= goalCPU && st["allocs/op"] <= goalAllocs
 		over.Value = fmt.Sprintf("%s µs CPU, %.0f allocations, %.0f B (stub provider)", us(cpu), st["allocs/op"], st["B/op"])
 	}
-	return append(ts, fan, cold, zip, rss, over)
+	return append(ts, fan, cold, zip, rss, cli, over)
 }
 
 // ratio is d / (N/R).
@@ -265,6 +274,8 @@ var funcs = template.FuncMap{
 	"nsus": func(v float64) string { return us(time.Duration(v)) },
 	"date": func(t time.Time) string { return t.Format("2006-01-02 15:04 MST") },
 	"add":  func(a, b int) int { return a + b },
+	"div":  func(a, b int) int { return a / max(b, 1) },
+	"divf": func(a any, b float64) float64 { return toFloat(a) / b },
 	"mul":  func(a, b int) int { return a * b },
 	"mulf": func(a, b float64) float64 { return a * b },
 	"pctf": func(a, b float64) string { return fmt.Sprintf("%.0f%%", 100*a/b) },
@@ -378,6 +389,17 @@ func (r Results) Figures() [][2]string {
 	if f := r.Fanout; f != nil {
 		add(fmt.Sprintf("rss_mb_%d", 4*f.Params.N), "%s", mb(f.All.HWMKB<<10))
 	}
+	if c := r.CLI; c != nil {
+		add(fmt.Sprintf("rss_mb_cli_%d", c.Targets), "%s", mb(c.PeakKB()<<10))
+		add(fmt.Sprintf("rss_mb_cli_%d_anon", c.Targets), "%s", mb(c.AnonKB<<10))
+		add(fmt.Sprintf("rss_mb_cli_%d_file", c.Targets), "%s", mb(c.FileKB<<10))
+		add(fmt.Sprintf("heap_mb_cli_%d_peak", c.Targets), "%s", mb(c.HeapPeak))
+		add(fmt.Sprintf("heap_mb_cli_%d_live", c.Targets), "%s", mb(c.HeapLive))
+		add(fmt.Sprintf("cli_%d_wall_s", c.Targets), "%s", sec(c.Wall))
+		if c.Floor != nil {
+			add("rss_mb_cli_floor", "%s", mb(c.Floor.PeakKB()<<10))
+		}
+	}
 	met, measured := 0, 0
 	for _, t := range r.Targets() {
 		if t.Measured {
@@ -390,6 +412,16 @@ func (r Results) Figures() [][2]string {
 	}
 	add("targets_met", "%d/%d", met, measured)
 	return out
+}
+
+func toFloat(v any) float64 {
+	switch v := v.(type) {
+	case int:
+		return float64(v)
+	case float64:
+		return v
+	}
+	return math.NaN()
 }
 
 func ms(d time.Duration) string  { return fmt.Sprintf("%.1f", float64(d)/float64(time.Millisecond)) }

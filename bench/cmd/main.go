@@ -33,7 +33,9 @@ func run() int {
 	benchtime := flag.String("benchtime", "1s", "BenchmarkCorePath: go test -benchtime")
 	benchcount := flag.Int("benchcount", 3, "BenchmarkCorePath: go test -count (the median is reported)")
 	out := flag.String("out", "docs/PERFORMANCE.md", "write the report here (relative to the module root); - for stdout only")
-	skip := flag.String("skip", "", "comma-separated sections not to run: fanout, memory, startup, gobench")
+	cliN := flag.Int("cli-n", 2500, "cli: targets per provider in the config of the `backupfn run` memory run")
+	cliProfiles := flag.Int("cli-profiles", 50, "cli: credentials profiles the run's targets are spread over (each a token bucket)")
+	skip := flag.String("skip", "", "comma-separated sections not to run: fanout, memory, cli, startup, gobench")
 	flag.Parse()
 	if p.N < 1 || p.Rate <= 0 || p.Latency < 0 || *runs < 1 {
 		fmt.Fprintln(os.Stderr, "bench: -n, -rate and -runs must be positive, -latency not negative")
@@ -82,6 +84,18 @@ func run() int {
 			return fail(err)
 		}
 		r.Memory = &m
+	}
+	if !skipped["cli"] {
+		dir, err := os.MkdirTemp("", "backupfn-bench-cli-")
+		if err != nil {
+			return fail(err)
+		}
+		defer os.RemoveAll(dir)
+		c, err := bench.RunCLI(ctx, root, dir, bench.CLIOptions{PerProvider: *cliN, Profiles: *cliProfiles, Log: os.Stderr})
+		if err != nil {
+			return fail(err)
+		}
+		r.CLI = &c
 	}
 	if !skipped["gobench"] {
 		fmt.Fprintln(os.Stderr, "running BenchmarkCorePath ...")
