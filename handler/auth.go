@@ -6,9 +6,11 @@ import "github.com/backupfn/backupfn/signature"
 // the entrypoints and tests that sign requests.
 const SignatureHeader = signature.Header
 
-// Sign, SignSlack and VerifySlack are package signature's.
+// Sign (v1: the body only), SignRequest (v2: the route, the dedupe headers
+// and the body), SignSlack and VerifySlack are package signature's.
 var (
 	Sign        = signature.Sign
+	SignRequest = signature.SignRequest
 	SignSlack   = signature.SignSlack
 	VerifySlack = signature.VerifySlack
 )

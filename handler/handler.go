@@ -15,6 +15,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/backupfn/backupfn/config"
@@ -38,6 +39,8 @@ type Options struct {
 	HTTPClient *http.Client
 	// Log receives the log sink's JSON lines; nil means stdout.
 	Log io.Writer
+	// Limits bound each HTTP request; zero fields read the environment.
+	Limits Limits
 }
 
 // Handler runs triggers. It is safe for concurrent use.
@@ -56,6 +59,8 @@ type Handler struct {
 	// until done or failed, up to Wait and the invocation's deadline, and
 	// publishes backup.completed / backup.failed events.
 	Wait time.Duration
+	// Limits bound each HTTP request (see Limits); set before serving.
+	Limits Limits
 	// sharedStore is true when the idempotency store is shared (Redis): then
 	// a failed sink can ask the platform to retry, which replays the started
 	// backups as already-started and publishes again without starting any.
@@ -65,6 +70,7 @@ type Handler struct {
 	now        func() time.Time
 	keys       []signature.Key
 	replays    signature.ReplayCache
+	pending    atomic.Int64   // unauthenticated bodies being read and checked
 	background sync.WaitGroup // slash commands finishing after their acknowledgement
 	slack      []byte
 }
@@ -100,6 +106,10 @@ func New(ctx context.Context, o Options) (*Handler, error) {
 			_ = b.Close()
 			return nil, fmt.Errorf("BACKUPFN_WAIT=%q: want a duration such as 10m (how long to follow the backup tasks)", w)
 		}
+	}
+	if h.Limits, err = limits(o.Limits, h.getenv); err != nil {
+		_ = b.Close()
+		return nil, err
 	}
 	if s := h.getenv("BACKUPFN_WEBHOOK_SECRET"); s != "" {
 		h.keys = append(h.keys, signature.Key{ID: "default", Secret: []byte(s)})

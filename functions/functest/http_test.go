@@ -80,6 +80,17 @@ func signed(body []byte) map[string]string {
 	}
 }
 
+// signedV2 signs a POST /v1/backups with an Idempotency-Key header: a v2
+// signature, which covers the header (a v1 one is refused with it).
+func signedV2(body []byte, idempotencyKey string) map[string]string {
+	h := http.Header{"Content-Type": {"application/json"}, "Idempotency-Key": {idempotencyKey}}
+	return map[string]string{
+		"Content-Type":          "application/json",
+		"Idempotency-Key":       idempotencyKey,
+		handler.SignatureHeader: handler.SignRequest([]byte(webhookSecret), signTime(), "/v1/backups", h, body),
+	}
+}
+
 // slackHook stands in for Slack's response_url: an HTTPS server whose
 // certificate the child trusts through SSL_CERT_FILE.
 type slackHook struct {
@@ -214,12 +225,13 @@ func TestHTTP(t *testing.T) {
 	t.Run("idempotency key", func(t *testing.T) {
 		n := c.count()
 		key := newID("deploy")
-		h := signed(body)
-		h["Idempotency-Key"] = key
-		first := post(t, backups, h, body)
-		h = signed(body) // a retry, signed again
-		h["Idempotency-Key"] = key
-		second := post(t, backups, h, body)
+		first := post(t, backups, signedV2(body, key), body)
+		second := post(t, backups, signedV2(body, key), body) // a retry, signed again
+		v1 := signed(body)                                    // a v1 signature does not cover the header: refused
+		v1["Idempotency-Key"] = key
+		if third := post(t, backups, v1, body); third.status != http.StatusUnauthorized {
+			t.Fatalf("v1 signature with an Idempotency-Key: status %d, want 401: %s", third.status, third.body)
+		}
 		if first.status != http.StatusOK || second.status != http.StatusOK {
 			t.Fatalf("statuses %d, %d, want 200, 200: %s %s", first.status, second.status, first.body, second.body)
 		}
