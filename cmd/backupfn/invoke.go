@@ -96,7 +96,7 @@ func contains(list []string, s string) bool {
 func httpRequest(body []byte, secret string) *handler.HTTPRequest {
 	h := http.Header{"Content-Type": {"application/json"}}
 	if secret != "" {
-		h.Set(handler.SignatureHeader, handler.Sign([]byte(secret), time.Now(), body))
+		h.Set(handler.SignatureHeader, handler.SignRequest([]byte(secret), time.Now(), "/v1/backups", h, body))
 	}
 	return &handler.HTTPRequest{Method: http.MethodPost, Path: "/v1/backups", Header: h, Body: body, SourceIP: "127.0.0.1"}
 }
@@ -123,17 +123,21 @@ func (a *app) cmdServe(ctx context.Context, args []string) int {
 	if h == nil {
 		return code
 	}
-	srv := &http.Server{Addr: *listen, Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := h.Server(*listen) // read, header and idle timeouts from BACKUPFN_READ_TIMEOUT, ...
+	drained := make(chan struct{})
 	go func() {
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(sctx)
+		h.Drain() // slash commands still finishing in the background
+		close(drained)
 	}()
 	fmt.Fprintf(a.stderr, "backupfn: serving POST /v1/backups, /v1/events, /v1/slack/command and GET /healthz on %s\n", *listen)
 	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		fmt.Fprintf(a.stderr, "backupfn serve: %v\n", err)
 		return exitFailed
 	}
+	<-drained
 	return exitOK
 }

@@ -6,7 +6,9 @@
 //	POST /v1/slack/command  a Slack slash command, signed by Slack
 //	GET  /healthz
 //
-// It listens on $PORT, else 8000 on FunctionGraph, else 9000.
+// It listens on $PORT, else 8000 on FunctionGraph, else 9000. A client has
+// BACKUPFN_READ_TIMEOUT (30s) to send its whole request; idle connections
+// close after BACKUPFN_IDLE_TIMEOUT (60s).
 package main
 
 import (
@@ -30,7 +32,8 @@ func main() {
 		slog.Error("backupfn: cannot start", "error", err.Error())
 		os.Exit(1)
 	}
-	srv := &http.Server{Addr: handler.ListenAddr(os.Getenv), Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	// Read, header and idle timeouts from h.Limits (BACKUPFN_READ_TIMEOUT, ...).
+	srv := h.Server(handler.ListenAddr(os.Getenv))
 	drained := make(chan struct{})
 	go func() {
 		<-ctx.Done()
