@@ -88,19 +88,23 @@ const skew = time.Minute
 //   - a trigger with a known origin time (a timer's schedule, a message's
 //     publish time, a CloudEvent's time: the same on every delivery) that
 //     fired after Since was seen by the store, if delivered before: no lookup;
-//   - one that fired before Since may have been delivered then: look since
-//     it fired;
+//   - one that fired before Since (but within the TTL: older keys expire in
+//     any store) may have been delivered then: look since it fired;
 //   - with no origin time (an HTTP request's Idempotency-Key), any delivery
 //     within the store's TTL would be remembered, so look only while the
 //     store is younger than that, since the TTL's start.
 //
 // So the lookup costs nothing on the normal path (a Redis older than the TTL,
 // a trigger newer than the store), and one list call per target after a loss
-// or on a fresh process's memory store. Alibaba keeps no marker: there a
-// lookup adopts any manual backup job started in the window, so it is done
-// only since a known origin time, never over a whole TTL.
+// or on a fresh process's memory store. Only providers that keep the marker
+// with the backup are looked up: Alibaba's lookup would adopt any manual
+// backup job of the instance started in the window — another trigger's as
+// well — and report this trigger's backup as done when it was not started
+// (the "silently not at all" that backupfn must never do). So after a store
+// loss an Alibaba redelivery starts a second backup, which is stated
+// (README) and tested.
 func (s *Service) forgotten(claim Claim, trig Trigger, p providers.Provider) time.Time {
-	if claim.Since.IsZero() {
+	if claim.Since.IsZero() || !storesMarker(p) {
 		return time.Time{}
 	}
 	ttl := s.StoreTTL
@@ -110,9 +114,13 @@ func (s *Service) forgotten(claim Claim, trig Trigger, p providers.Provider) tim
 	switch {
 	case !trig.Time.IsZero() && trig.Time.After(claim.Since.Add(skew)):
 		return time.Time{}
+	case !trig.Time.IsZero() && trig.Time.Before(s.now().Add(-ttl)):
+		// Older than the dedupe window: a store that lost nothing would
+		// have let its key expire too; such a redelivery is a new run.
+		return time.Time{}
 	case !trig.Time.IsZero():
 		return trig.Time.Add(-skew)
-	case storesMarker(p) && claim.Since.After(s.now().Add(-ttl)):
+	case claim.Since.After(s.now().Add(-ttl)):
 		return s.now().Add(-ttl)
 	}
 	return time.Time{}

@@ -42,7 +42,8 @@ func TestFaultMatrix(t *testing.T) {
 	}
 }
 
-// The store-loss round (issue #13): each trigger's first delivery runs, then
+// The store-loss round (issue #13; Tencent, DCS, RDS: Alibaba keeps no marker
+// and is left out): each trigger's first delivery runs, then
 // the shared Redis loses everything (as a restart without persistence or a
 // FLUSHDB would), then two more deliveries run at once on other instances:
 // still every target backed up exactly once, because a redelivery the store
@@ -64,8 +65,8 @@ func TestFaultMatrixStoreLoss(t *testing.T) {
 		t.Fatalf("%v (the fault matrix needs Redis: redis-server --daemonize yes --port 6379 --save \"\")", err)
 	}
 	t.Logf("%+v", res)
-	if res.Duplicates != 0 || res.Lost != 0 || res.Mismatched != 0 || res.Backups != 200 || res.Runs != 12 || res.Started != 200 {
-		t.Fatalf("after the store was lost: duplicates %d, lost %d, mismatched %d, backups %d, runs %d, started %d (want 0, 0, 0, 200, 12, 200: a found backup is already-started)",
+	if res.Duplicates != 0 || res.Lost != 0 || res.Mismatched != 0 || res.Backups != 150 || res.Runs != 12 || res.Started != 150 {
+		t.Fatalf("after the store was lost: duplicates %d, lost %d, mismatched %d, backups %d, runs %d, started %d (want 0, 0, 0, 150, 12, 150: a found backup is already-started)",
 			res.Duplicates, res.Lost, res.Mismatched, res.Backups, res.Runs, res.Started)
 	}
 }

@@ -63,7 +63,7 @@ func markdown(o faultmatrix.Options, r faultmatrix.Result) {
 	fmt.Printf(`| figure | value |
 | --- | --- |
 | round | %s |
-| targets (4 providers × %d) | %d |
+| targets (%s × %d) | %d |
 | triggers × concurrent deliveries × service instances | %d × %d × %d (%d runs) |
 | API calls the emulator received | %d |
 | faults injected (%s) | %d: %s |
@@ -79,7 +79,7 @@ func markdown(o faultmatrix.Options, r faultmatrix.Result) {
 | wall time | %s |
 
 Run on %s, %s, %d CPUs, %s.
-`, round, o.PerProvider, r.Targets, o.Triggers, o.Deliveries, o.Instances, r.Runs, r.Requests, o.Faults, total, strings.Join(faults, ", "),
+`, round, map[bool]string{false: "4 providers", true: "3 providers that keep a marker; Alibaba left out"}[o.LoseStore != nil], o.PerProvider, r.Targets, o.Triggers, o.Deliveries, o.Instances, r.Runs, r.Requests, o.Faults, total, strings.Join(faults, ", "),
 		o.Instances, map[bool]string{false: "rate buckets shared in Redis", true: "each paces alone"}[o.LocalPacing], r.ThrottledByCloudAfterPacing, r.Backups, r.Duplicates, r.Lost, r.Mismatched, r.Unreported, r.Started, r.AlreadyStarted, r.Failed, kinds(r.FailureKinds),
 		r.Retries, r.Wall.Round(time.Millisecond), time.Now().UTC().Format("2006-01-02"), runtime.Version(), runtime.NumCPU(), runtime.GOOS+"/"+runtime.GOARCH)
 }
