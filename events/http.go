@@ -35,8 +35,10 @@ var routes = []route{
 // CloudEvent, structured, batch or binary mode) and POST /v1/slack/command
 // (a Slack slash command); any stage or prefix may come before /v1/.
 // platform is the Trigger.Platform to record ("" means PlatformHTTP). An
-// Idempotency-Key header becomes the dedupe key. Use HTTPStatus to turn the
-// error into a status.
+// Idempotency-Key header becomes the dedupe key, as do a binary-mode
+// CloudEvent's ce-id and ce-source headers: the caller must have checked a
+// signature that covers them (package signature's v2, as the handler
+// does). Use HTTPStatus to turn the error into a status.
 func DecodeHTTP(r *HTTPRequest, platform string) (Event, error) {
 	if r == nil {
 		return Event{}, &Error{Format: formatHTTP, Msg: "no request"}
