@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tencentyun/scf-go-lib/cloudfunction/messages"
@@ -349,12 +350,19 @@ func (api *RuntimeAPI) serve(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusAccepted)
 }
 
-// ScheduleEvent is an EventBridge schedule of the rule "nightly".
+// scheduleSeq makes each ScheduleEvent a new firing.
+var scheduleSeq atomic.Int64
+
+// ScheduleEvent is an EventBridge schedule of the rule "nightly", each call
+// a new firing (its own time, a second apart: the schedule's dedupe key).
+// The same firing again would rightly start nothing: a fresh instance finds
+// the backups the last one started by their marker.
 func ScheduleEvent() []byte {
+	at := time.Now().UTC().Add(time.Duration(scheduleSeq.Add(1)) * time.Second)
 	return []byte(fmt.Sprintf(`{"version":"0","id":"bench-%d","detail-type":"Scheduled Event","source":"aws.events",`+
 		`"account":"123456789012","time":%q,"region":"us-east-1",`+
 		`"resources":["arn:aws:events:us-east-1:123456789012:rule/nightly"],"detail":{}}`,
-		time.Now().UnixNano(), time.Now().UTC().Format(time.RFC3339)))
+		time.Now().UnixNano(), at.Format(time.RFC3339)))
 }
 
 // ColdLambda starts bin under a fake runtime API runs times, with an
@@ -402,10 +410,11 @@ func coldLambdaOnce(ctx context.Context, bin string, env []string, payload []byt
 	return ans.at.Sub(p.start), kb, nil
 }
 
-// SCFTimer is an SCF timer trigger named "nightly".
+// SCFTimer is an SCF timer trigger named "nightly", each call a new firing
+// (see ScheduleEvent).
 func SCFTimer() []byte {
-	return []byte(fmt.Sprintf(`{"Type":"Timer","TriggerName":"nightly","Time":%q,"Message":""}`,
-		time.Now().UTC().Format(time.RFC3339)))
+	at := time.Now().UTC().Add(time.Duration(scheduleSeq.Add(1)) * time.Second)
+	return []byte(fmt.Sprintf(`{"Type":"Timer","TriggerName":"nightly","Time":%q,"Message":""}`, at.Format(time.RFC3339)))
 }
 
 // ColdSCF starts bin (the SCF Go1 runtime protocol: net/rpc on
