@@ -8,7 +8,7 @@ import (
 
 	"github.com/backupfn/backupfn/bench/fanout"
 	"github.com/backupfn/backupfn/core"
-	"github.com/backupfn/backupfn/core/errkind"
+	"github.com/backupfn/backupfn/errkind"
 	"github.com/backupfn/backupfn/providers"
 )
 

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/backupfn/backupfn/config"
-	"github.com/backupfn/backupfn/core/errkind"
+	"github.com/backupfn/backupfn/errkind"
 	"github.com/backupfn/backupfn/providers"
 	"github.com/backupfn/backupfn/providers/all"
 )

@@ -13,7 +13,7 @@ import (
 
 // The import rule of ARCHITECTURE.md: only providers/* import cloud SDKs and
 // only functions/* import platform runtime libraries; core, events, config
-// and the sinks depend on neither, even indirectly; core/errkind is a
+// and the sinks depend on neither, even indirectly; errkind is a
 // stdlib-only leaf.
 func TestImportRule(t *testing.T) {
 	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}}|{{join .Imports " "}}|{{join .Deps " "}}`, "github.com/backupfn/backupfn/...").Output()
@@ -24,7 +24,7 @@ func TestImportRule(t *testing.T) {
 	sdks := []string{"github.com/tencentcloud/", "github.com/aliyun/alibaba-cloud-sdk-go", "github.com/huaweicloud/"}
 	platforms := []string{"github.com/aws/aws-lambda-go", "github.com/aliyun/fc-runtime-go-sdk", "github.com/tencentyun/scf-go-lib"}
 	// Each with its subpackages, but "providers" alone (and its suite).
-	clean := []string{"core", "events", "config", "sinks", "cloudemu", "providers", "providers/providertest"}
+	clean := []string{"errkind", "core", "events", "config", "sinks", "cloudemu", "providers", "providers/providertest"}
 	checked := 0
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		f := strings.Split(line, "|")
@@ -59,8 +59,8 @@ func TestImportRule(t *testing.T) {
 				if hasAny(d, sdks) || hasAny(d, platforms) {
 					t.Errorf("%s depends on %s: it must stay free of cloud SDKs and platform libraries", pkg, d)
 				}
-				if pkg == "core/errkind" && strings.Contains(strings.Split(d, "/")[0], ".") {
-					t.Errorf("core/errkind depends on %s: it must stay a stdlib-only leaf", d)
+				if pkg == "errkind" && strings.Contains(strings.Split(d, "/")[0], ".") {
+					t.Errorf("errkind depends on %s: it must stay a stdlib-only leaf", d)
 				}
 			}
 		}
@@ -176,7 +176,7 @@ func TestOnePipeline(t *testing.T) {
 // top; cloudemu (the emulator, which imports nothing of the module) sits
 // below the providers whose suite (providers/providertest) drives it.
 var layers = [][]string{
-	{"core/errkind"},
+	{"errkind"},
 	{"signature", "cloudemu"},
 	{"providers"},
 	{"providers/all"},

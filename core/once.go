@@ -5,8 +5,8 @@ import (
 	"errors"
 	"time"
 
-	"github.com/backupfn/backupfn/core/errkind"
 	"github.com/backupfn/backupfn/core/wrap"
+	"github.com/backupfn/backupfn/errkind"
 	"github.com/backupfn/backupfn/providers"
 )
 

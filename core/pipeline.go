@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/backupfn/backupfn/core/errkind"
+	"github.com/backupfn/backupfn/errkind"
 )
 
 // The pipeline: every trigger, whoever received it (a platform function,

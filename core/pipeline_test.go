@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/backupfn/backupfn/core"
-	"github.com/backupfn/backupfn/core/errkind"
+	"github.com/backupfn/backupfn/errkind"
 	"github.com/backupfn/backupfn/providers"
 )
 

@@ -9,8 +9,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/backupfn/backupfn/core/errkind"
 	"github.com/backupfn/backupfn/core/wrap"
+	"github.com/backupfn/backupfn/errkind"
 	"github.com/backupfn/backupfn/providers"
 )
 

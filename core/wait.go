@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/backupfn/backupfn/core/errkind"
+	"github.com/backupfn/backupfn/errkind"
 	"github.com/backupfn/backupfn/providers"
 )
 

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/backupfn/backupfn/core"
-	"github.com/backupfn/backupfn/core/errkind"
+	"github.com/backupfn/backupfn/errkind"
 )
 
 // Gateway events come back as Event.HTTP; DecodeHTTP then routes them.

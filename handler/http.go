@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/backupfn/backupfn/core"
-	"github.com/backupfn/backupfn/core/errkind"
+	"github.com/backupfn/backupfn/errkind"
 	"github.com/backupfn/backupfn/events"
 	"github.com/backupfn/backupfn/providers"
 	"github.com/backupfn/backupfn/signature"

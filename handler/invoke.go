@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/backupfn/backupfn/core"
-	"github.com/backupfn/backupfn/core/errkind"
+	"github.com/backupfn/backupfn/errkind"
 	"github.com/backupfn/backupfn/events"
 )
 

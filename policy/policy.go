@@ -22,7 +22,7 @@ import (
 	"strings"
 
 	"github.com/backupfn/backupfn/core"
-	"github.com/backupfn/backupfn/core/errkind"
+	"github.com/backupfn/backupfn/errkind"
 )
 
 // Rule allows some groups and targets to the requests it matches.

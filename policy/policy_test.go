@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/backupfn/backupfn/core"
-	"github.com/backupfn/backupfn/core/errkind"
+	"github.com/backupfn/backupfn/errkind"
 )
 
 func TestCheck(t *testing.T) {

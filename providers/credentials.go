@@ -6,7 +6,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/backupfn/backupfn/core/errkind"
+	"github.com/backupfn/backupfn/errkind"
 )
 
 // Credentials is an access key pair with an optional STS session token.

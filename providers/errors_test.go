@@ -8,7 +8,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/backupfn/backupfn/core/errkind"
+	"github.com/backupfn/backupfn/errkind"
 )
 
 // sdkError stands for a cloud SDK's error type.

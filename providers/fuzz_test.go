@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/backupfn/backupfn/core/errkind"
+	"github.com/backupfn/backupfn/errkind"
 	"github.com/backupfn/backupfn/providers"
 	"github.com/backupfn/backupfn/providers/all"
 )

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/backupfn/backupfn/core/errkind"
+	"github.com/backupfn/backupfn/errkind"
 )
 
 // markerTag prefixes a marker inside a free-text field (remark, description).

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/backupfn/backupfn/core/errkind"
+	"github.com/backupfn/backupfn/errkind"
 )
 
 // Registry maps target URL schemes to providers. Build it explicitly (see

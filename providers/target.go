@@ -7,7 +7,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/backupfn/backupfn/core/errkind"
+	"github.com/backupfn/backupfn/errkind"
 )
 
 // Target is one database instance to back up, written as a URL:

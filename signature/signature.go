@@ -24,7 +24,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/backupfn/backupfn/core/errkind"
+	"github.com/backupfn/backupfn/errkind"
 )
 
 // Header carries the HMAC of a webhook request:

@@ -13,7 +13,7 @@ import (
 
 	"github.com/backupfn/backupfn/config"
 	"github.com/backupfn/backupfn/core"
-	"github.com/backupfn/backupfn/core/errkind"
+	"github.com/backupfn/backupfn/errkind"
 	"github.com/backupfn/backupfn/setup"
 	"github.com/backupfn/backupfn/sinks"
 )

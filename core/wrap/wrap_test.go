@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/backupfn/backupfn/core/errkind"
 	"github.com/backupfn/backupfn/core/wrap"
+	"github.com/backupfn/backupfn/errkind"
 	"github.com/backupfn/backupfn/providers"
 )
 

@@ -10,7 +10,7 @@ import (
 
 	"github.com/backupfn/backupfn/cloudemu"
 	"github.com/backupfn/backupfn/core"
-	"github.com/backupfn/backupfn/core/errkind"
+	"github.com/backupfn/backupfn/errkind"
 	"github.com/backupfn/backupfn/handler"
 )
 

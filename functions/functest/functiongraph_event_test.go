@@ -9,7 +9,7 @@ import (
 
 	"github.com/backupfn/backupfn/cloudemu"
 	"github.com/backupfn/backupfn/core"
-	"github.com/backupfn/backupfn/core/errkind"
+	"github.com/backupfn/backupfn/errkind"
 )
 
 // fgEventFunction is functions/functiongraph polling a fake of FunctionGraph's

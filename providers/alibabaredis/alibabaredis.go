@@ -48,7 +48,7 @@ import (
 
 	r_kvstore "github.com/aliyun/alibaba-cloud-sdk-go/services/r-kvstore"
 
-	"github.com/backupfn/backupfn/core/errkind"
+	"github.com/backupfn/backupfn/errkind"
 	"github.com/backupfn/backupfn/providers"
 )
 

@@ -14,7 +14,7 @@ import (
 	r_kvstore "github.com/aliyun/alibaba-cloud-sdk-go/services/r-kvstore"
 
 	"github.com/backupfn/backupfn/cloudemu"
-	"github.com/backupfn/backupfn/core/errkind"
+	"github.com/backupfn/backupfn/errkind"
 	"github.com/backupfn/backupfn/internal/fixture"
 	"github.com/backupfn/backupfn/providers"
 )

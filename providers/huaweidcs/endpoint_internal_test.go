@@ -8,7 +8,7 @@ import (
 
 	dcsregion "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/dcs/v2/region"
 
-	"github.com/backupfn/backupfn/core/errkind"
+	"github.com/backupfn/backupfn/errkind"
 	"github.com/backupfn/backupfn/providers"
 	"github.com/backupfn/backupfn/providers/internal/huaweicommon"
 )

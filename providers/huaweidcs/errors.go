@@ -1,7 +1,7 @@
 package huaweidcs
 
 import (
-	"github.com/backupfn/backupfn/core/errkind"
+	"github.com/backupfn/backupfn/errkind"
 	"github.com/backupfn/backupfn/providers/internal/huaweicommon"
 )
 

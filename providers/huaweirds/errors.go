@@ -1,7 +1,7 @@
 package huaweirds
 
 import (
-	"github.com/backupfn/backupfn/core/errkind"
+	"github.com/backupfn/backupfn/errkind"
 	"github.com/backupfn/backupfn/providers/internal/huaweicommon"
 )
 

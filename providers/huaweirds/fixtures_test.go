@@ -9,7 +9,7 @@ import (
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/rds/v3/model"
 
 	"github.com/backupfn/backupfn/cloudemu"
-	"github.com/backupfn/backupfn/core/errkind"
+	"github.com/backupfn/backupfn/errkind"
 	"github.com/backupfn/backupfn/internal/fixture"
 	"github.com/backupfn/backupfn/providers"
 	"github.com/backupfn/backupfn/providers/huaweirds"

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/backupfn/backupfn/cloudemu"
-	"github.com/backupfn/backupfn/core/errkind"
+	"github.com/backupfn/backupfn/errkind"
 	"github.com/backupfn/backupfn/providers"
 )
 

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/backupfn/backupfn/core/errkind"
+	"github.com/backupfn/backupfn/errkind"
 	"github.com/backupfn/backupfn/internal/fixture"
 	"github.com/backupfn/backupfn/providers"
 	"github.com/backupfn/backupfn/providers/tencentredis"

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/backupfn/backupfn/cloudemu"
-	"github.com/backupfn/backupfn/core/errkind"
+	"github.com/backupfn/backupfn/errkind"
 	"github.com/backupfn/backupfn/providers"
 	"github.com/backupfn/backupfn/providers/providertest"
 	"github.com/backupfn/backupfn/providers/tencentredis"

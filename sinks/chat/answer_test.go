@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/backupfn/backupfn/core/errkind"
+	"github.com/backupfn/backupfn/errkind"
 	"github.com/backupfn/backupfn/sinks"
 	"github.com/backupfn/backupfn/sinks/sinktest"
 )
