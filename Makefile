@@ -58,6 +58,7 @@ dist:
 reliability:
 	$(GO) run ./internal/faultmatrix/cmd -per-provider 500
 	$(GO) run ./internal/faultmatrix/cmd -per-provider 500 -lose-store
+	$(GO) run ./internal/faultmatrix/cmd -per-provider 100 -triggers 20 -replay
 
 clean:
 	rm -rf bin dist

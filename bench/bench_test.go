@@ -129,7 +129,7 @@ func TestMarkdown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Count(md, "Not measured in this run") != 5 || !strings.Contains(md, "| not measured |") {
+	if strings.Count(md, "Not measured in this run") != 6 || !strings.Contains(md, "| not measured |") {
 		t.Errorf("an empty report should say every section was skipped:\n%s", md)
 	}
 	if got := empty.Figures(); len(got) != 1 || got[0] != [2]string{"targets_met", "0/0"} {
@@ -142,7 +142,7 @@ func TestMarkdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"| fan-out |", "0.96 × (slowest provider alone)", "| scf | 31.95 MB | 9.88 MB |",
-		"**33.0 MB**", "| met |", "Huawei", "6.5 µs of CPU"} {
+		"**33.0 MB**", "| met |", "Huawei", "6.5 µs of CPU", "| each instance paces alone | 12.00 s | 687 | 103 | 497 |"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("report lacks %q", want)
 		}
@@ -155,7 +155,8 @@ func TestMarkdown(t *testing.T) {
 		figs[kv[0]] = kv[1]
 	}
 	for k, v := range map[string]string{"fanout_vs_limit": "0.96", "coldstart_http_ms": "8.0", "rss_mb_1000": "33.0",
-		"core_overhead_allocs": "29", "size_zip_mb_scf": "9.88", "targets_met": "6/6", "rss_mb_4000": "69.0", "rss_mb_cli_10000": "28.7"} {
+		"core_overhead_allocs": "29", "size_zip_mb_scf": "9.88", "targets_met": "7/7", "rss_mb_4000": "69.0", "rss_mb_cli_10000": "28.7",
+		"fleet_local_throttled": "687", "fleet_shared_throttled": "0", "lookup_extra_calls_per_target": "1.00"} {
 		if figs[k] != v {
 			t.Errorf("%s=%s, want %s", k, figs[k], v)
 		}
@@ -211,5 +212,8 @@ func sampleResults() Results {
 	cli.Floor = &CLIRun{Targets: 4, MaxRSSKB: 16000, AnonKB: 2000, FileKB: 10000}
 	cli.Limited = &CLIRun{Targets: 10000, MaxRSSKB: 25000, NumGC: 800, CPU: 13 * time.Second}
 	return Results{Machine: ThisMachine(), Params: f.Params, Benchtime: "1s", Benchcount: 3, Fanout: f, Startup: st, Memory: m, Bench: g,
-		CLI: cli, Elapsed: 3 * time.Minute}
+		CLI: cli, Elapsed: 3 * time.Minute,
+		Fleet: &Fleet{Instances: 3, PerInstance: 200, Local: FleetRun{Wall: 12 * time.Second, Throttled: 687, Failed: 103, Started: 497},
+			Shared: FleetRun{Wall: 32 * time.Second, Started: 600},
+			Lookup: LookupCost{Targets: 200, WarmCalls: 600, FreshCalls: 1200, ExtraCallsPerTarget: 1, WarmWall: time.Second, FreshWall: 2 * time.Second}}}
 }

@@ -22,6 +22,7 @@ type Results struct {
 	Fanout     *Fanout
 	Memory     *Memory
 	CLI        *CLIRun
+	Fleet      *Fleet
 	Bench      GoBench
 	Elapsed    time.Duration
 }
@@ -103,7 +104,14 @@ func (r Results) Targets() []Target {
 		over.Measured, over.Met = true, cpu <= goalCPU && st["allocs/op"] <= goalAllocs
 		over.Value = fmt.Sprintf("%s µs CPU, %.0f allocations, %.0f B (stub provider)", us(cpu), st["allocs/op"], st["B/op"])
 	}
-	return append(ts, fan, cold, zip, rss, cli, over)
+	fleet := Target{Key: "fleet", Name: "instances sharing an account", Goal: "0 throttled answers, 0 failed targets (Redis store)"}
+	if fl := r.Fleet; fl != nil {
+		fleet.Measured, fleet.Met = true, fl.Shared.Throttled == 0 && fl.Shared.Failed == 0
+		fleet.Name = fmt.Sprintf("%d instances sharing an account", fl.Instances)
+		fleet.Value = fmt.Sprintf("%d throttled answers, %d failed of %d with buckets shared in Redis (each pacing alone: %d and %d)",
+			fl.Shared.Throttled, fl.Shared.Failed, fl.Instances*fl.PerInstance, fl.Local.Throttled, fl.Local.Failed)
+	}
+	return append(ts, fan, cold, zip, rss, cli, over, fleet)
 }
 
 // ratio is d / (N/R).
@@ -399,6 +407,18 @@ func (r Results) Figures() [][2]string {
 		if c.Floor != nil {
 			add("rss_mb_cli_floor", "%s", mb(c.Floor.PeakKB()<<10))
 		}
+	}
+	if fl := r.Fleet; fl != nil {
+		add("fleet_instances", "%d", fl.Instances)
+		add("fleet_targets", "%d", fl.Instances*fl.PerInstance)
+		add("fleet_local_throttled", "%d", fl.Local.Throttled)
+		add("fleet_local_failed", "%d", fl.Local.Failed)
+		add("fleet_local_s", "%s", sec(fl.Local.Wall))
+		add("fleet_shared_throttled", "%d", fl.Shared.Throttled)
+		add("fleet_shared_failed", "%d", fl.Shared.Failed)
+		add("fleet_shared_s", "%s", sec(fl.Shared.Wall))
+		add("lookup_extra_calls_per_target", "%.2f", fl.Lookup.ExtraCallsPerTarget)
+		add("lookup_extra_us_per_target", "%.0f", fl.Lookup.ExtraWallPerTargetMicros)
 	}
 	met, measured := 0, 0
 	for _, t := range r.Targets() {

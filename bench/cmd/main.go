@@ -35,7 +35,11 @@ func run() int {
 	out := flag.String("out", "docs/PERFORMANCE.md", "write the report here (relative to the module root); - for stdout only")
 	cliN := flag.Int("cli-n", 2500, "cli: targets per provider in the config of the `backupfn run` memory run")
 	cliProfiles := flag.Int("cli-profiles", 50, "cli: credentials profiles the run's targets are spread over (each a token bucket)")
-	skip := flag.String("skip", "", "comma-separated sections not to run: fanout, memory, cli, startup, gobench")
+	fleetN := flag.Int("fleet-instances", 3, "fleet: service instances sharing one account")
+	fleetPer := flag.Int("fleet-per-instance", 200, "fleet: Tencent targets per instance")
+	lookupN := flag.Int("lookup-targets", 200, "fleet: targets per marker provider in the store-loss lookup cost")
+	redisURL := flag.String("redis", "redis://127.0.0.1:6379/0", "fleet: the Redis the instances share")
+	skip := flag.String("skip", "", "comma-separated sections not to run: fanout, memory, cli, fleet, startup, gobench")
 	flag.Parse()
 	if p.N < 1 || p.Rate <= 0 || p.Latency < 0 || *runs < 1 {
 		fmt.Fprintln(os.Stderr, "bench: -n, -rate and -runs must be positive, -latency not negative")
@@ -96,6 +100,14 @@ func run() int {
 			return fail(err)
 		}
 		r.CLI = &c
+	}
+	if !skipped["fleet"] {
+		fmt.Fprintln(os.Stderr, "running the fleet section ...")
+		fl, err := bench.RunFleet(ctx, bench.FleetOptions{Instances: *fleetN, PerInstance: *fleetPer, LookupTargets: *lookupN, RedisURL: *redisURL})
+		if err != nil {
+			return fail(err)
+		}
+		r.Fleet = &fl
 	}
 	if !skipped["gobench"] {
 		fmt.Fprintln(os.Stderr, "running BenchmarkCorePath ...")

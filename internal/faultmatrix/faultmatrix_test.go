@@ -70,3 +70,18 @@ func TestFaultMatrixStoreLoss(t *testing.T) {
 			res.Duplicates, res.Lost, res.Mismatched, res.Backups, res.Runs, res.Started)
 	}
 }
+
+// The cross-instance replay round (issue #13): captured signed requests
+// replayed to every instance of a fleet sharing Redis, unchanged and with
+// their dedupe headers altered, removed or added, under faults: every
+// altered replay is refused, and every target is backed up exactly once.
+func TestReplayRound(t *testing.T) {
+	res, err := RunReplay(context.Background(), ReplayOptions{PerProvider: 40, Requests: 8, Instances: 3, Faults: DefaultFaults, RedisURL: redisURL(), Seed: 44})
+	if err != nil {
+		t.Fatalf("%v (the replay round needs Redis: redis-server --daemonize yes --port 6379 --save \"\")", err)
+	}
+	t.Logf("%+v", res)
+	if res.Duplicates != 0 || res.Lost != 0 || res.Backups != 160 || res.Refused != res.Altered || res.Altered == 0 {
+		t.Fatalf("duplicates %d, lost %d, backups %d (want 0, 0, 160); refused %d of %d altered replays", res.Duplicates, res.Lost, res.Backups, res.Refused, res.Altered)
+	}
+}
