@@ -63,6 +63,6 @@ reliability:
 clean:
 	rm -rf bin dist
 
-## bench: performance figures (fan-out, cold start, sizes, per-target overhead, memory, a 10,000-target `backupfn run`) into docs/PERFORMANCE.md
+## bench: performance figures (fan-out, cold start, sizes, per-target overhead, memory, a 10,000-target `backupfn run`, instances sharing an account: needs Redis) into docs/PERFORMANCE.md
 bench:
 	$(GO) run ./bench/cmd
