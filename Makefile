@@ -44,12 +44,14 @@ dist:
 	GOOS=linux GOARCH=amd64 $(BUILD) -tags lambda.norpc -o dist/bin/lambda-amd64 ./functions/lambda
 	GOOS=linux GOARCH=arm64 $(BUILD) -tags lambda.norpc -o dist/bin/lambda-arm64 ./functions/lambda
 	GOOS=linux GOARCH=amd64 $(BUILD) -o dist/bin/http ./functions/http
+	GOOS=linux GOARCH=amd64 $(BUILD) -o dist/bin/functiongraph ./functions/functiongraph
 	printf '#!/bin/sh\n# FunctionGraph and FC custom runtimes start this; it listens on $$PORT, 8000 on FunctionGraph, else 9000.\nexec "$$(dirname "$$0")/backupfn-http"\n' > dist/bin/bootstrap
 	printf '#!/bin/sh\n# SCF web functions start this; they expect port 9000.\nPORT=9000 exec "$$(dirname "$$0")/backupfn-http"\n' > dist/bin/scf_bootstrap
 	$(GO) run ./internal/mkzip -o dist/scf.zip main=dist/bin/scf:0755
 	$(GO) run ./internal/mkzip -o dist/fc.zip main=dist/bin/fc:0755
 	$(GO) run ./internal/mkzip -o dist/lambda-amd64.zip bootstrap=dist/bin/lambda-amd64:0755
 	$(GO) run ./internal/mkzip -o dist/lambda-arm64.zip bootstrap=dist/bin/lambda-arm64:0755
+	$(GO) run ./internal/mkzip -o dist/functiongraph.zip bootstrap=dist/bin/functiongraph:0755
 	$(GO) run ./internal/mkzip -o dist/http.zip bootstrap=dist/bin/bootstrap:0755 scf_bootstrap=dist/bin/scf_bootstrap:0755 backupfn-http=dist/bin/http:0755
 	@$(GO) run ./internal/mkzip -list dist/*.zip
 	@ls -l dist/*.zip
