@@ -114,9 +114,11 @@ func (s *Service) forgotten(claim Claim, trig Trigger, p providers.Provider) tim
 	switch {
 	case !trig.Time.IsZero() && trig.Time.After(claim.Since.Add(skew)):
 		return time.Time{}
-	case !trig.Time.IsZero() && trig.Time.Before(s.now().Add(-ttl)):
-		// Older than the dedupe window: a store that lost nothing would
-		// have let its key expire too; such a redelivery is a new run.
+	case !trig.Time.IsZero() && trig.Time.Before(s.now().Add(-2*ttl)):
+		// Far older than the dedupe window (a key expires TTL after its
+		// first claim, which may come long after the trigger fired: twice
+		// the TTL leaves room for a backlog): a store that lost nothing
+		// would have let its key expire too; such a redelivery is a new run.
 		return time.Time{}
 	case !trig.Time.IsZero():
 		return trig.Time.Add(-skew)
@@ -135,7 +137,12 @@ func storesMarker(p providers.Provider) bool {
 
 // leaseFor is the lease a delivery takes on a key: as long as its retries
 // may take, and a minute more; holdLease renews it while the work goes on.
-func (s *Service) leaseFor() time.Duration { return s.Retry.WithDefaults().MaxElapsed + time.Minute }
+func (s *Service) leaseFor() time.Duration {
+	if s.lease > 0 {
+		return s.lease
+	}
+	return s.Retry.WithDefaults().MaxElapsed + time.Minute
+}
 
 // errLeaseLost is the cause of a delivery's context ending because its lease
 // on the key lapsed: another delivery may have taken the key over, so this
@@ -146,8 +153,10 @@ var errLeaseLost = errors.New("the idempotency lease on this trigger's target la
 // called. If the store says the lease is no longer token's, the returned
 // start window ends (cause errLeaseLost): waits for a slot or a token end
 // without a call, so two deliveries do not both call. A store error is
-// retried at the next renewal: the lease only lapses after a whole lease of
-// failures.
+// retried at the next renewal, but when renewals have failed for so long
+// that the lease may lapse before the next one (a whole lease less one
+// interval since the last success), the window closes too: another delivery
+// may take the key over once it lapses.
 func (s *Service) holdLease(ctx context.Context, key, token string) (context.Context, func()) {
 	lease := s.leaseFor()
 	every := s.renewEvery
@@ -159,6 +168,7 @@ func (s *Service) holdLease(ctx context.Context, key, token string) (context.Con
 	go func() {
 		t := time.NewTicker(every)
 		defer t.Stop()
+		lastOK := time.Now()
 		for {
 			select {
 			case <-done:
@@ -169,8 +179,14 @@ func (s *Service) holdLease(ctx context.Context, key, token string) (context.Con
 				rctx, rcancel := context.WithTimeout(context.WithoutCancel(lctx), min(every, 5*time.Second))
 				held, err := s.Store.Renew(rctx, key, token, lease)
 				rcancel()
-				if err == nil && !held {
+				switch {
+				case err == nil && !held:
 					cancel(errLeaseLost)
+					return
+				case err == nil:
+					lastOK = time.Now()
+				case time.Since(lastOK) >= lease-every:
+					cancel(errLeaseLost) // the lease may lapse before we can renew it
 					return
 				}
 			}

@@ -113,7 +113,9 @@ func (s *Service) Handle(ctx context.Context, trig Trigger, o HandleOptions) (Re
 	if waited {
 		wctx, cancel := context.WithTimeout(ctx, o.Wait)
 		if d, ok := ctx.Deadline(); ok {
-			wctx, cancel = context.WithDeadline(wctx, d.Add(-PublishReserve))
+			var cancel2 context.CancelFunc
+			wctx, cancel2 = context.WithDeadline(wctx, d.Add(-PublishReserve))
+			defer cancel2()
 		}
 		var onDone func(int, Result)
 		if o.OnSettled != nil {

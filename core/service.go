@@ -65,6 +65,7 @@ type Service struct {
 	OnResult func(i int, r Result)
 
 	renewEvery time.Duration // lease renewal interval; 0 means a third of the lease (tests set it)
+	lease      time.Duration // the lease a delivery takes; 0 means the retry budget plus a minute (tests set it)
 
 	chains map[string]providers.Provider // scheme -> the wrapped provider
 	mu     sync.Mutex

@@ -3,6 +3,7 @@ package core_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -535,4 +536,30 @@ type forgetful struct{ *core.MemoryStore }
 
 func (f *forgetful) Renew(context.Context, string, string, time.Duration) (bool, error) {
 	return false, nil
+}
+
+// failing is a store whose renewals fail (Redis unreachable).
+type failing struct{ *core.MemoryStore }
+
+func (f *failing) Renew(context.Context, string, string, time.Duration) (bool, error) {
+	return false, errors.New("redis: i/o timeout")
+}
+
+// TestLeaseRenewalFailuresCloseTheWindow: renewals that keep failing for
+// nearly a whole lease close the start window (the lease may lapse and be
+// taken over): a target still waiting for its rate token is reported
+// pending, not called; the one that got its token at once is started.
+func TestLeaseRenewalFailuresCloseTheWindow(t *testing.T) {
+	f := newFixture(t, cloudemu.Options{})
+	f.emu.AddInstance(cloudemu.Instance{Provider: cloudemu.TencentRedis, Region: "ap-guangzhou", ID: "crs-gen00000", Type: "standard"})
+	svc := &core.Service{Registry: f.reg, Store: &failing{MemoryStore: &core.MemoryStore{}}, Limits: map[string]float64{cloudemu.TencentRedis: 0.5},
+		Retry: core.RetryPolicy{MaxElapsed: time.Millisecond}}
+	svc.SetLease(150*time.Millisecond, 30*time.Millisecond) // renewals fail from the first: the window closes after ~120ms
+	urls := []string{fourClouds[0], "tencent-redis://ap-guangzhou/crs-gen00000"}
+	begin := time.Now()
+	rep := svc.Run(context.Background(), core.Trigger{DedupeKey: "queue:renew-fail", Time: time.Now().Add(time.Hour)}, f.jobs(t, urls...))
+	c := rep.Counts()
+	if c[core.StatusStarted] != 1 || c[core.StatusPending] != 1 || len(f.emu.Backups()) != 1 || time.Since(begin) > time.Second {
+		t.Fatalf("counts %v, %d backups after %s; want 1 started, 1 pending well before its token (2 s)", c, len(f.emu.Backups()), time.Since(begin))
+	}
 }

@@ -227,6 +227,19 @@ func TestRequestBudgets(t *testing.T) {
 	if n := len(f.emu.Backups()); n != 4 {
 		t.Fatalf("the cloud has %d backups, want 4 (one per target)", n)
 	}
+	// The other order: a target, then a group that holds it. The group cannot
+	// be cut, so the request is refused before anything starts (running it
+	// would back orders up twice).
+	f.h.Limits.Targets = 100
+	code, b = postBatch(t, f, []byte(`[`+
+		`{"specversion":"1.0","id":"r1","source":"/b","type":"t","data":{"targets":["orders"]}},`+
+		`{"specversion":"1.0","id":"r2","source":"/b","type":"t","data":{"groups":["nightly"]}}]`))
+	if code != 400 || !strings.Contains(string(b), `group \"nightly\" holds target \"orders\"`) {
+		t.Fatalf("a target, then a group holding it: %d %s", code, b)
+	}
+	if n := len(f.emu.Backups()); n != 4 {
+		t.Fatalf("the cloud has %d backups after the refused request, want still 4", n)
+	}
 }
 
 // rawConn opens a TCP connection to srv and sends a request head.

@@ -184,7 +184,10 @@ func (h *Handler) runHTTP(ctx context.Context, ev events.Event) Response {
 			return errorResponse(http.StatusBadRequest, &errkind.Error{Kind: errkind.InvalidArgument, Message: m.Err.Error(), Err: m.Err})
 		}
 	}
-	trigs, runs := h.collapse(ev.Messages)
+	trigs, runs, err := h.collapse(ev.Messages)
+	if err != nil {
+		return errorResponse(http.StatusBadRequest, err)
+	}
 	if runs > h.Limits.Targets {
 		return errorResponse(http.StatusRequestEntityTooLarge, errkind.New(errkind.InvalidArgument,
 			"the request names %d target runs (groups count their members): the limit is %d (BACKUPFN_MAX_TARGETS); nothing was started", runs, h.Limits.Targets))
@@ -204,8 +207,11 @@ func (h *Handler) runHTTP(ctx context.Context, ev events.Event) Response {
 // collapse returns the messages' triggers with every target and group an
 // earlier one names (a target also through a group's members) dropped, the
 // triggers left with nothing dropped, and how many target runs the rest
-// make (each target once per trigger, a group as its members).
-func (h *Handler) collapse(msgs []events.Message) ([]core.Trigger, int) {
+// make (each target once per trigger, a group as its members). A group that
+// holds a target an earlier message named cannot be cut (its members run
+// under the group's name and policy): such a request is refused before
+// anything starts, since running it would back that target up twice.
+func (h *Handler) collapse(msgs []events.Message) ([]core.Trigger, int, error) {
 	named := map[string]bool{} // targets named so far, directly or as a group's member
 	groups := map[string]bool{}
 	var out []core.Trigger
@@ -221,6 +227,10 @@ func (h *Handler) collapse(msgs []events.Message) ([]core.Trigger, int) {
 			groups[g] = true
 			gs = append(gs, g)
 			for _, name := range h.groupMembers(g) {
+				if named[name] {
+					return nil, 0, errkind.New(errkind.InvalidArgument,
+						"group %q holds target %q, which an earlier event of this request names: it would be backed up twice; name each target once per request (nothing was started)", g, name)
+				}
 				mine[name] = true
 			}
 		}
@@ -241,7 +251,7 @@ func (h *Handler) collapse(msgs []events.Message) ([]core.Trigger, int) {
 		runs += len(mine)
 		out = append(out, t)
 	}
-	return out, runs
+	return out, runs, nil
 }
 
 // groupMembers is a config group's target names (none if unknown: the
@@ -312,9 +322,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 			"too many requests are being authenticated at once (%d, BACKUPFN_MAX_PENDING_BODIES): retry", h.Limits.Bodies)))
 		return
 	}
+	released := false
+	release := func() {
+		if !released {
+			released = true
+			h.release()
+		}
+	}
+	defer release() // also if authenticate panics (net/http recovers it): no slot leaks
 	body, err := io.ReadAll(http.MaxBytesReader(w, req.Body, MaxBody))
 	if err != nil {
-		h.release()
+		release()
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			writeResponse(w, tooLarge(0))
@@ -332,7 +350,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	r := &events.HTTPRequest{Method: req.Method, Path: req.URL.Path, Header: req.Header, Query: req.URL.Query(),
 		Body: body, SourceIP: req.RemoteAddr, RequestID: req.Header.Get("X-CFF-Request-Id")}
 	auth, err := h.authenticate(rt, r)
-	h.release()
+	release()
 	if err != nil {
 		writeResponse(w, unauthorized(err))
 		return

@@ -11,6 +11,7 @@
 package setup
 
 import (
+	"cmp"
 	"context"
 	"io"
 	"net/http"
@@ -156,5 +157,13 @@ func OpenStore(ctx context.Context, c config.Idempotency) (core.Store, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	return redisstore.Open(ctx, c.URL, "backupfn:")
+	// The hash tag keeps every key in one slot on Redis Cluster (the claim
+	// script touches three keys at once).
+	s, err := redisstore.Open(ctx, c.URL, "{backupfn}:")
+	if err != nil {
+		return nil, err
+	}
+	// A first-try mark must outlast the results it guards.
+	s.TriedTTL = max(48*time.Hour, cmp.Or(c.TTL, 24*time.Hour)+time.Hour)
+	return s, nil
 }

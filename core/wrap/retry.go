@@ -118,6 +118,13 @@ func (r *retrier) start(ctx context.Context, t providers.Target, o providers.Sta
 			case err == nil:
 				return st, n, nil
 			case errors.Is(err, ErrNotStarted): // the start window closed: no call made
+				if ambiguous && n > 1 {
+					// An earlier call may have started the backup: look once
+					// more rather than report it not started.
+					if st, found, ferr := p.FindStarted(ctx, t, o.Marker, first); ferr == nil && found {
+						return st, n - 1, nil
+					}
+				}
 				return providers.Started{}, n - 1, ErrNotStarted
 			case errors.As(err, &nc): // ctx ended while waiting: no call made
 				return giveUp(n-1, nc.Err)

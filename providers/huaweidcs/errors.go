@@ -28,6 +28,8 @@ var errorTable = huaweicommon.Table{
 		"DCS.4117": errkind.Busy, // the instance is rollbacking the version.
 		"DCS.4118": errkind.Busy, // the instance is creating.
 		"DCS.4120": errkind.Busy, // the instance is Freezing.
+		"DCS.4121": errkind.Busy, // resetting password
+		"DCS.4975": errkind.Busy, // creating or restarting
 		// The instance cannot be backed up this way (400).
 		"DCS.4086": errkind.Unsupported, // only master standby instance is support this action
 		"DCS.4094": errkind.Unsupported, // the system is not support dcs job.

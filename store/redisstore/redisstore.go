@@ -14,6 +14,7 @@
 package redisstore
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -31,11 +32,18 @@ import (
 type Store struct {
 	c      redis.UniversalClient
 	prefix string
+	// TriedTTL is how long a key's first-try mark is kept (so a lapsed
+	// lease is taken over with a lookup); it must outlast the results'
+	// TTL. 0 means 48h.
+	TriedTTL time.Duration
 }
 
 var _ core.Store = (*Store)(nil)
 
-// New returns a Store using client c; keys are prefixed with prefix.
+// New returns a Store using client c; keys are prefixed with prefix. The
+// claim script touches three keys at once (the key, its first-try mark, the
+// epoch): on Redis Cluster (or a cloud's cluster proxy) they must share a
+// slot, so give the prefix a hash tag, e.g. "{backupfn}:" as setup does.
 func New(c redis.UniversalClient, prefix string) *Store {
 	return &Store{c: c, prefix: prefix}
 }
@@ -86,7 +94,7 @@ func (s *Store) Claim(ctx context.Context, key string, lease time.Duration) (cor
 	tok := core.NewToken()
 	k := s.prefix + key
 	res, err := claimScript.Run(ctx, s.c, []string{k, k + ":tried", s.prefix + "epoch"},
-		"lease:"+tok, lease.Milliseconds(), (48 * time.Hour).Milliseconds(), time.Now().UnixMilli()).Slice()
+		"lease:"+tok, lease.Milliseconds(), cmp.Or(s.TriedTTL, 48*time.Hour).Milliseconds(), time.Now().UnixMilli()).Slice()
 	if err != nil {
 		return core.Claim{}, err
 	}
