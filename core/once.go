@@ -240,13 +240,5 @@ func (s *Service) settle(key, token string, res Result) {
 	}
 }
 
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
+// sleep is wrap.Sleep.
+func sleep(ctx context.Context, d time.Duration) bool { return wrap.Sleep(ctx, d) }

@@ -90,8 +90,11 @@ func statsOf(ctx context.Context) *Stats {
 	return s
 }
 
-// sleep waits d or until ctx ends; it reports whether d passed.
-func sleep(ctx context.Context, d time.Duration) bool {
+// sleep is Sleep.
+func sleep(ctx context.Context, d time.Duration) bool { return Sleep(ctx, d) }
+
+// Sleep waits d or until ctx ends; it reports whether d passed.
+func Sleep(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
