@@ -24,9 +24,9 @@ fuzz:
 build:
 	$(BUILD) -o bin/backupfn ./cmd/backupfn
 
-## lint: gofmt, go vet, go.mod tidy, staticcheck (installed at STATICCHECK_VERSION when missing), and the
+## lint: gofmt, go vet, go.mod tidy, staticcheck (v0.8.2 = release 2026.2.2, installed when missing), and the
 ## platforms' validators over deploy/ (deploy/lint.sh: cfn-lint, the fc3 schema; each says when it is skipped)
-STATICCHECK_VERSION ?= 2026.2.2
+STATICCHECK_VERSION ?= v0.8.2
 STATICCHECK ?= $(shell command -v staticcheck 2>/dev/null || echo "$$($(GO) env GOPATH)/bin/staticcheck")
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
