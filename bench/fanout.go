@@ -8,6 +8,7 @@ import (
 
 	"github.com/backupfn/backupfn/bench/fanout"
 	"github.com/backupfn/backupfn/core"
+	"github.com/backupfn/backupfn/core/wrap"
 	"github.com/backupfn/backupfn/errkind"
 	"github.com/backupfn/backupfn/providers"
 )
@@ -116,7 +117,7 @@ func RunUnbounded(ctx context.Context, reg *providers.Registry, scheme string, n
 					return
 				}
 				ceil := min(unboundedCap, unboundedBase<<min(a-1, 10))
-				if !sleep(ctx, time.Duration(rand.Int64N(int64(ceil)+1))) {
+				if !wrap.Sleep(ctx, time.Duration(rand.Int64N(int64(ceil)+1))) {
 					mu.Lock()
 					res.Failed++
 					mu.Unlock()
@@ -137,15 +138,4 @@ func providerTargets(reg *providers.Registry, scheme string, n int) (providers.P
 	}
 	ts, err := fanout.Targets(reg, scheme, n)
 	return p, ts, err
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
